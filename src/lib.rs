@@ -1,0 +1,2 @@
+//! payreq: a client for the payment-request API.
+#![deny(missing_docs)]
