@@ -1,2 +1,48 @@
-//! payreq: a client for the payment-request API.
+//! payreq: a client for the payment-request API, built as a pure Rust core
+//! and compiled to WebAssembly for every JavaScript runtime.
+//!
+//! The core (validation, wire format, token cache, error mapping) has no
+//! JavaScript dependency and runs natively; the platform enters through the
+//! [`Transport`] and [`Clock`] traits. Everything `#[wasm_bindgen]` lives in
+//! the `bindings` module, compiled only for `wasm32`.
+//!
+//! ```
+//! use payreq::{validate_payment_request, Input};
+//! let input = Input::Object(vec![
+//!     ("amount".into(), Input::Number(19.99)),
+//!     ("currency".into(), "USD".into()),
+//!     ("redirectUrl".into(), "http://shop.example/return".into()),
+//! ]);
+//! let errors = validate_payment_request(&input).unwrap_err();
+//! let codes: Vec<_> = errors.0.iter().map(|e| e.code).collect();
+//! assert_eq!(codes, ["amount_fraction", "redirect_url_not_https"]);
+//! ```
 #![deny(missing_docs)]
+
+mod auth;
+mod client;
+mod currency;
+mod currency_data;
+mod error;
+mod http;
+mod json;
+mod secret;
+mod uuid;
+mod validate;
+mod wire;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+
+pub use auth::{DEFAULT_TOKEN_TTL_MS, REFRESH_SKEW_MS};
+pub use client::Client;
+pub use currency::minor_unit_exponent;
+pub use error::{ApiError, ApiErrorKind, Cause, Error, FieldError, Operation, ValidationErrors};
+pub use http::{Clock, Method, Request, Response, Transport, TransportError};
+pub use secret::{AccessToken, ClientSecret};
+pub use validate::{
+    validate_client_options, validate_payment_id, validate_payment_request, BaseUrl, ClientConfig, Input,
+    NewPaymentRequest, PaymentId, CLIENT_OPTIONS, MAX_REDIRECT_URL_BYTES, MAX_REFERENCE_ID_CHARS, MAX_SAFE_INTEGER,
+    PAYMENT_REQUEST_FIELDS,
+};
+pub use wire::{PaymentRequest, Status};

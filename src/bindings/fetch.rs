@@ -1,0 +1,95 @@
+//! The platform: the global `fetch` and `Date.now`.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::error::Cause;
+use crate::http::{Clock, Request, Response, Transport, TransportError};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, looked up at call time (so it works in Workers,
+    /// Node, Deno, Bun and browsers, none of which need a `window`).
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(url: &str, init: &js_sys::Object) -> Result<js_sys::Promise, JsValue>;
+
+    type FetchResponse;
+    #[wasm_bindgen(method, getter)]
+    fn status(this: &FetchResponse) -> u16;
+    #[wasm_bindgen(method, getter)]
+    fn headers(this: &FetchResponse) -> FetchHeaders;
+    #[wasm_bindgen(method)]
+    fn text(this: &FetchResponse) -> js_sys::Promise;
+
+    type FetchHeaders;
+    #[wasm_bindgen(method)]
+    fn get(this: &FetchHeaders, name: &str) -> Option<String>;
+    #[wasm_bindgen(method, js_name = forEach)]
+    fn for_each(this: &FetchHeaders, f: &mut dyn FnMut(JsValue, JsValue));
+}
+
+/// Sends requests with the global `fetch`.
+pub(crate) struct FetchTransport;
+
+/// The message of a JS error and of its `cause` (Node's `fetch failed`
+/// hides the reason, e.g. ECONNREFUSED, there).
+fn describe(error: &JsValue) -> String {
+    let text =
+        |v: &JsValue, key: &str| js_sys::Reflect::get(v, &JsValue::from_str(key)).ok().and_then(|m| m.as_string());
+    let mut detail = text(error, "message").unwrap_or_else(|| "fetch failed".to_owned());
+    if let Ok(cause) = js_sys::Reflect::get(error, &JsValue::from_str("cause")) {
+        if let Some(reason) = text(&cause, "code").or_else(|| text(&cause, "message")) {
+            detail.push_str(" (");
+            detail.push_str(&reason);
+            detail.push(')');
+        }
+    }
+    detail
+}
+
+fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+impl Transport for FetchTransport {
+    async fn send(&self, request: Request) -> Result<Response, TransportError> {
+        let init = js_sys::Object::new();
+        set(&init, "method", &JsValue::from_str(request.method.as_str()));
+        let headers = js_sys::Object::new();
+        for (name, value) in &request.headers {
+            set(&headers, name, &JsValue::from_str(value));
+        }
+        set(&init, "headers", &headers);
+        if let Some(body) = &request.body {
+            set(&init, "body", &JsValue::from_str(body));
+        }
+        let connect = |e: JsValue| TransportError::Connect { detail: describe(&e), cause: Some(Cause(Box::new(e))) };
+        let promise = global_fetch(&request.url, &init).map_err(connect)?;
+        let response: FetchResponse = JsFuture::from(promise).await.map_err(connect)?.unchecked_into();
+        let status = response.status();
+        let js_headers = response.headers();
+        let mut headers = Vec::new();
+        js_headers.for_each(&mut |value, name| {
+            if let (Some(name), Some(value)) = (name.as_string(), value.as_string()) {
+                headers.push((name.to_ascii_lowercase(), value));
+            }
+        });
+        let body = JsFuture::from(response.text()).await.map_err(|e| TransportError::Body {
+            status,
+            request_id: js_headers.get("x-request-id"),
+            detail: describe(&e),
+        })?;
+        Ok(Response { status, headers, body: body.as_string().unwrap_or_default() })
+    }
+}
+
+/// `Date.now()`.
+pub(crate) struct JsClock;
+
+impl Clock for JsClock {
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
+    }
+}

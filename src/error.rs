@@ -1,0 +1,289 @@
+//! The one error type of the SDK, with a stable `code`, the HTTP status,
+//! whether a retry can help, and a hint that says what to fix.
+
+use std::any::Any;
+use std::fmt;
+
+/// Which call of the API an error belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `POST /oauth/token`
+    Token,
+    /// `POST /payment/request`
+    CreatePaymentRequest,
+    /// `GET /payment/request/{id}`
+    GetPaymentRequest,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operation::Token => "POST /oauth/token",
+            Operation::CreatePaymentRequest => "POST /payment/request",
+            Operation::GetPaymentRequest => "GET /payment/request/{id}",
+        })
+    }
+}
+
+/// One problem with one field of the caller's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field as the caller spells it (camelCase), e.g. `redirectUrl`.
+    pub field: String,
+    /// A stable snake_case code, e.g. `amount_fraction`.
+    pub code: &'static str,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl FieldError {
+    pub(crate) fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code, message: message.into() }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Every problem found in one input, in field order. Never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The class of an HTTP error status from the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// 400: the request body was missing or malformed.
+    BadRequest,
+    /// 401: missing or expired access token.
+    Unauthorized,
+    /// 403: wrong client credentials or a bad Basic header.
+    Forbidden,
+    /// 404: the id is not present in this environment.
+    NotFound,
+    /// 409: an Idempotency-Key was reused with a different body.
+    Conflict,
+    /// 422: a business rule refused the request.
+    Unprocessable,
+    /// 429: more than the allowed requests per second.
+    RateLimited,
+    /// 5xx: an unexpected condition at the API.
+    Server,
+    /// Any other status.
+    Other,
+}
+
+impl ApiErrorKind {
+    /// The kind for an HTTP status.
+    pub fn from_status(status: u16) -> Self {
+        match status {
+            400 => Self::BadRequest,
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            409 => Self::Conflict,
+            422 => Self::Unprocessable,
+            429 => Self::RateLimited,
+            500..=599 => Self::Server,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// An error status returned by the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// Which call failed.
+    pub operation: Operation,
+    /// The HTTP status.
+    pub status: u16,
+    /// The class of the status.
+    pub kind: ApiErrorKind,
+    /// The server's own error code, when its body carried one.
+    pub server_code: Option<String>,
+    /// The server's own message, when its body carried one.
+    pub server_message: Option<String>,
+    /// The field the server blamed, in the caller's spelling (camelCase).
+    pub field: Option<String>,
+    /// The `X-Request-Id` of the response, to quote to support.
+    pub request_id: Option<String>,
+    /// The `Retry-After` delay in seconds, when the server sent a valid one.
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// What the provider's troubleshooting table says to do about this status.
+    pub fn hint(&self) -> &'static str {
+        match (self.kind, self.operation) {
+            (ApiErrorKind::BadRequest, _) => {
+                "the body must include amount, currency and redirect_url exactly as documented; \
+                 payreq validates these before sending, so check that baseUrl points at the payment API"
+            }
+            (ApiErrorKind::Unauthorized, _) => {
+                "the access token was missing or expired; payreq fetched a fresh token and the API still \
+                 refused it, so check that clientId and baseUrl belong to the same environment"
+            }
+            (ApiErrorKind::Forbidden, Operation::Token) => {
+                "wrong clientId/clientSecret or a bad Basic auth header: use the credentials from the \
+                 dashboard of the environment that baseUrl points at"
+            }
+            (ApiErrorKind::Forbidden, _) => "the credentials are not allowed to do this",
+            (ApiErrorKind::NotFound, _) => {
+                "confirm the id and that baseUrl is the environment (sandbox or production) it was created in"
+            }
+            (ApiErrorKind::Conflict, _) => {
+                "this idempotencyKey was already used with a different body: use a new key for a new payment"
+            }
+            (ApiErrorKind::Unprocessable, _) => {
+                "a business rule refused the request: use a currency the account supports and a positive \
+                 integer amount in the smallest currency unit"
+            }
+            (ApiErrorKind::RateLimited, _) => {
+                "more than 5 requests per second for this API key: slow down and retry after the Retry-After delay"
+            }
+            (ApiErrorKind::Server, _) => {
+                "unexpected condition at the API: retry with back-off; contact support if it persists"
+            }
+            (ApiErrorKind::Other, _) => "unexpected status from the API: check baseUrl",
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        if let Some(code) = &self.server_code {
+            write!(f, " ({code})")?;
+        }
+        if let Some(message) = &self.server_message {
+            write!(f, ": {message}")?;
+        }
+        write!(f, ". Hint: {}", self.hint())?;
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// The underlying error of a failed transport call, as the platform gave it
+/// (a JS `TypeError` from `fetch`, say). Kept so that bindings can expose it
+/// as the error's `cause`; never formatted.
+pub struct Cause(pub Box<dyn Any>);
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Cause(..)")
+    }
+}
+
+/// Every way a payreq call can fail.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The caller's input or options are invalid; nothing was sent.
+    #[error("invalid input: {0}")]
+    Validation(ValidationErrors),
+    /// The API answered with an error status.
+    #[error("{0}")]
+    Api(ApiError),
+    /// The API answered, but its response could not be read as documented.
+    #[error("{operation}: could not decode the HTTP {status} response: {detail}")]
+    Decode {
+        /// Which call failed.
+        operation: Operation,
+        /// The HTTP status of the response.
+        status: u16,
+        /// What was wrong with it.
+        detail: String,
+        /// The `X-Request-Id` of the response.
+        request_id: Option<String>,
+    },
+    /// The request could not be sent or no response arrived.
+    #[error("{operation}: network error: {detail}")]
+    Network {
+        /// Which call failed.
+        operation: Operation,
+        /// What the platform reported.
+        detail: String,
+        /// The platform's own error.
+        cause: Option<Cause>,
+    },
+}
+
+impl Error {
+    /// A stable snake_case code to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "validation_failed",
+            Error::Api(e) => match e.kind {
+                ApiErrorKind::BadRequest => "bad_request",
+                ApiErrorKind::Unauthorized => "unauthorized",
+                ApiErrorKind::Forbidden => "forbidden",
+                ApiErrorKind::NotFound => "not_found",
+                ApiErrorKind::Conflict => "idempotency_conflict",
+                ApiErrorKind::Unprocessable => "unprocessable",
+                ApiErrorKind::RateLimited => "rate_limited",
+                ApiErrorKind::Server => "server_error",
+                ApiErrorKind::Other => "unexpected_status",
+            },
+            Error::Decode { .. } => "decode_error",
+            Error::Network { .. } => "network_error",
+        }
+    }
+
+    /// The HTTP status, when the API answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The `X-Request-Id` of the response, when the API answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Decode { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed if tried again later.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => matches!(e.kind, ApiErrorKind::RateLimited) || matches!(e.status, 500 | 502 | 503 | 504),
+            Error::Network { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "fix the fields listed in `errors`; nothing was sent",
+            Error::Api(e) => e.hint(),
+            Error::Decode { .. } => {
+                "the response was not the documented JSON: check that baseUrl points at the payment API"
+            }
+            Error::Network { .. } => "the API could not be reached: check baseUrl and the network, then retry",
+        }
+    }
+}

@@ -1,0 +1,658 @@
+//! Client-side validation: every rule runs before any network call, and each
+//! failure names the field (as the caller spells it) and says how to fix it.
+
+use crate::currency::{self, Lookup};
+use crate::error::{FieldError, ValidationErrors};
+use crate::json;
+use crate::secret::ClientSecret;
+
+/// The largest integer a JS number holds exactly (2^53 - 1).
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+/// The longest `redirectUrl` accepted, in bytes.
+pub const MAX_REDIRECT_URL_BYTES: usize = 2048;
+/// The longest `referenceId` accepted, in characters (Unicode scalar values).
+pub const MAX_REFERENCE_ID_CHARS: usize = 255;
+
+/// A value as the caller passed it, before validation: the shape of a JS value.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Input {
+    /// Absent, or `undefined`.
+    Missing,
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A JS number (any `f64`, including NaN, infinities and -0).
+    Number(f64),
+    /// A JS BigInt, as its decimal text (`-` and digits).
+    BigInt(String),
+    /// A string.
+    String(String),
+    /// A plain object: its own enumerable keys and values, in order.
+    Object(Vec<(String, Input)>),
+    /// Anything else (an array, a function, a symbol, a nested object): its
+    /// description for messages, e.g. "an array".
+    Other(&'static str),
+}
+
+impl Input {
+    fn describe(&self) -> &'static str {
+        match self {
+            Input::Missing => "undefined",
+            Input::Null => "null",
+            Input::Bool(_) => "a boolean",
+            Input::Number(_) => "a number",
+            Input::BigInt(_) => "a bigint",
+            Input::String(_) => "a string",
+            Input::Object(_) => "an object",
+            Input::Other(what) => what,
+        }
+    }
+
+    /// The member `key` of an object input; `Missing` otherwise.
+    fn field(&self, key: &str) -> &Input {
+        match self {
+            Input::Object(fields) => fields.iter().rev().find(|(k, _)| k == key).map_or(&Input::Missing, |(_, v)| v),
+            _ => &Input::Missing,
+        }
+    }
+}
+
+impl From<&str> for Input {
+    fn from(s: &str) -> Self {
+        Input::String(s.to_owned())
+    }
+}
+
+impl From<i64> for Input {
+    fn from(n: i64) -> Self {
+        Input::BigInt(n.to_string())
+    }
+}
+
+/// A payment request that passed every client-side rule, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPaymentRequest {
+    amount: u64,
+    currency: String,
+    redirect_url: String,
+    reference_id: Option<String>,
+}
+
+impl NewPaymentRequest {
+    /// The amount in the smallest currency unit, in `1..=2^63-1`.
+    pub fn amount(&self) -> u64 {
+        self.amount
+    }
+    /// The upper-case ISO 4217 code.
+    pub fn currency(&self) -> &str {
+        &self.currency
+    }
+    /// The redirect URL as the WHATWG URL parser serialises it.
+    pub fn redirect_url(&self) -> &str {
+        &self.redirect_url
+    }
+    /// The caller's correlation id, if any.
+    pub fn reference_id(&self) -> Option<&str> {
+        self.reference_id.as_deref()
+    }
+
+    /// The request body in the API's wire format (snake_case JSON).
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(128);
+        out.push_str("{\"amount\":");
+        out.push_str(&self.amount.to_string());
+        out.push_str(",\"currency\":");
+        json::write_string(&mut out, &self.currency);
+        out.push_str(",\"redirect_url\":");
+        json::write_string(&mut out, &self.redirect_url);
+        if let Some(reference_id) = &self.reference_id {
+            out.push_str(",\"reference_id\":");
+            json::write_string(&mut out, reference_id);
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// The fields of a payment request, as the caller spells them.
+pub const PAYMENT_REQUEST_FIELDS: &[&str] = &["amount", "currency", "redirectUrl", "referenceId"];
+
+/// Validates a payment request given as an object of
+/// `{ amount, currency, redirectUrl, referenceId? }`.
+///
+/// ```
+/// use payreq::{validate_payment_request, Input};
+/// let input = Input::Object(vec![
+///     ("amount".into(), Input::Number(1999.0)),
+///     ("currency".into(), "usd".into()),
+///     ("redirectUrl".into(), "https://shop.example/return".into()),
+/// ]);
+/// let request = validate_payment_request(&input).unwrap();
+/// assert_eq!(request.currency(), "USD");
+/// assert_eq!(request.to_json(), r#"{"amount":1999,"currency":"USD","redirect_url":"https://shop.example/return"}"#);
+/// ```
+///
+/// # Errors
+/// Every rule that fails, each naming its field, with a stable code and a
+/// message that says how to fix it.
+pub fn validate_payment_request(input: &Input) -> Result<NewPaymentRequest, ValidationErrors> {
+    let mut errors = Vec::new();
+    let Input::Object(fields) = input else {
+        return Err(ValidationErrors(vec![FieldError::new(
+            "input",
+            "input_not_object",
+            format!(
+                "the payment request must be an object like {{ amount: 1999, currency: \"USD\", redirectUrl: \"https://…\" }}, not {}",
+                input.describe()
+            ),
+        )]));
+    };
+    unknown_fields(fields, PAYMENT_REQUEST_FIELDS, &mut errors);
+    let currency = check_currency(input.field("currency")).map_err(|e| errors.push(e)).ok();
+    let exponent = currency.as_deref().and_then(currency::minor_unit_exponent);
+    let amount =
+        check_amount(input.field("amount"), currency.as_deref().zip(exponent)).map_err(|e| errors.push(e)).ok();
+    let redirect_url = check_redirect_url(input.field("redirectUrl")).map_err(|e| errors.push(e)).ok();
+    let reference_id = check_reference_id(input.field("referenceId")).map_err(|e| errors.push(e)).ok();
+    match (amount, currency, redirect_url, reference_id) {
+        (Some(amount), Some(currency), Some(redirect_url), Some(reference_id)) if errors.is_empty() => {
+            Ok(NewPaymentRequest { amount, currency, redirect_url, reference_id })
+        }
+        _ => {
+            errors.sort_by_key(|e| PAYMENT_REQUEST_FIELDS.iter().position(|f| *f == e.field).unwrap_or(usize::MAX));
+            Err(ValidationErrors(errors))
+        }
+    }
+}
+
+fn unknown_fields(fields: &[(String, Input)], known: &[&str], errors: &mut Vec<FieldError>) {
+    for (key, _) in fields {
+        if known.contains(&key.as_str()) {
+            continue;
+        }
+        let camel = snake_to_camel(key);
+        let suggestion = known.iter().find(|k| **k == camel).or_else(|| {
+            known
+                .iter()
+                .map(|k| (k, edit_distance(&key.to_ascii_lowercase(), &k.to_ascii_lowercase())))
+                .filter(|(_, d)| *d <= 2)
+                .min_by_key(|(_, d)| *d)
+                .map(|(k, _)| k)
+        });
+        let message = match suggestion {
+            Some(s) => format!("unknown field `{key}`: did you mean {s}?"),
+            None => format!("unknown field `{key}`: the fields are {}", known.join(", ")),
+        };
+        errors.push(FieldError::new(key.clone(), "unknown_field", message));
+    }
+}
+
+fn snake_to_camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+const AMOUNT_EXAMPLE: &str = "e.g. 1999 for 19.99 USD";
+
+fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, FieldError> {
+    let err = |code, message: String| Err(FieldError::new("amount", code, message));
+    match input {
+        Input::Missing | Input::Null => err(
+            "amount_missing",
+            format!("amount is required: an integer in the smallest currency unit, {AMOUNT_EXAMPLE}"),
+        ),
+        Input::String(_) => err(
+            "amount_not_number",
+            format!("amount must be a number, not a string: pass 1999, not \"1999\" ({AMOUNT_EXAMPLE})"),
+        ),
+        Input::Number(n) => {
+            let n = *n;
+            if n.is_nan() {
+                err(
+                    "amount_nan",
+                    format!("amount is NaN: pass an integer in the smallest currency unit, {AMOUNT_EXAMPLE}"),
+                )
+            } else if n.is_infinite() {
+                err("amount_infinite", "amount must be finite: pass an integer in the smallest currency unit".into())
+            } else if n == 0.0 && n.is_sign_negative() {
+                err("amount_negative_zero", "amount is -0: it must be a positive integer, at least 1".into())
+            } else if n == 0.0 {
+                err("amount_zero", "amount is 0: it must be a positive integer, at least 1".into())
+            } else if n < 0.0 {
+                err("amount_negative", "amount is negative: it must be a positive integer, at least 1".into())
+            } else if n.trunc() != n {
+                let message = match currency {
+                    Some((code, 0)) => format!(
+                        "amount must be a whole number: {code} has no minor unit, so pass whole {code} units"
+                    ),
+                    Some((code, e)) => format!(
+                        "amount must be a whole number in the smallest unit of {code}: {code} has {e} decimal places, so multiply by {} and pass an integer",
+                        10u64.pow(u32::from(e))
+                    ),
+                    None => format!("amount must be a whole number in the smallest currency unit, {AMOUNT_EXAMPLE}"),
+                };
+                err("amount_fraction", message)
+            } else if n > MAX_SAFE_INTEGER {
+                err(
+                    "amount_unsafe_integer",
+                    "amount is above Number.MAX_SAFE_INTEGER (2^53-1) and may have lost precision: pass it as a BigInt, e.g. 9007199254740993n".into(),
+                )
+            } else {
+                // In 1..=2^53-1 and integral: exact as u64.
+                Ok(n as u64)
+            }
+        }
+        Input::BigInt(text) => {
+            let (negative, digits) = match text.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, text.as_str()),
+            };
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return err("amount_not_number", "amount is not a valid BigInt".into());
+            }
+            let zero = digits.bytes().all(|b| b == b'0');
+            if zero {
+                err("amount_zero", "amount is 0n: it must be a positive integer, at least 1".into())
+            } else if negative {
+                err("amount_negative", "amount is negative: it must be a positive integer, at least 1".into())
+            } else {
+                match digits.parse::<u64>() {
+                    Ok(v) if v <= i64::MAX as u64 => Ok(v),
+                    _ => err(
+                        "amount_too_large",
+                        "amount is above 2^63-1 (9223372036854775807n), the largest amount the API takes".into(),
+                    ),
+                }
+            }
+        }
+        other => err(
+            "amount_not_number",
+            format!("amount must be a number or a BigInt, not {}: {AMOUNT_EXAMPLE}", other.describe()),
+        ),
+    }
+}
+
+fn check_currency(input: &Input) -> Result<String, FieldError> {
+    let err = |code, message: String| Err(FieldError::new("currency", code, message));
+    let text = match input {
+        Input::Missing | Input::Null => {
+            return err("currency_missing", "currency is required: a three-letter ISO 4217 code such as \"USD\"".into())
+        }
+        Input::String(s) => s,
+        other => {
+            return err(
+                "currency_not_string",
+                format!("currency must be a string such as \"USD\", not {}", other.describe()),
+            )
+        }
+    };
+    if text.len() != 3 || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return err(
+            "currency_malformed",
+            "currency must be a three-letter ISO 4217 code such as \"USD\" or \"EUR\"".into(),
+        );
+    }
+    let code = text.to_ascii_uppercase();
+    match currency::lookup(&code) {
+        Lookup::Active(_) => Ok(code),
+        Lookup::NoMinorUnit => err(
+            "currency_no_minor_unit",
+            format!("{code} has no minor unit in ISO 4217 (metals, SDR, test and fund codes), so no amount in a smallest unit exists for it: use a national currency such as USD"),
+        ),
+        Lookup::Withdrawn(Some(successor)) => err(
+            "currency_withdrawn",
+            format!("{code} was withdrawn from ISO 4217: use {successor} instead"),
+        ),
+        Lookup::Withdrawn(None) => err("currency_withdrawn", format!("{code} was withdrawn from ISO 4217 and has no successor code")),
+        Lookup::Unknown => err(
+            "currency_unknown",
+            format!("{code} is not an ISO 4217 currency code: use a code such as USD, EUR or GBP"),
+        ),
+    }
+}
+
+/// Checks a URL's raw text for what the WHATWG parser would silently repair.
+/// `codes` are the field's codes for whitespace and for a backslash.
+fn check_raw_url(field: &'static str, codes: [&'static str; 2], text: &str) -> Result<(), FieldError> {
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(FieldError::new(
+            field,
+            codes[0],
+            format!("{field} contains whitespace or control characters: percent-encode them or remove them"),
+        ));
+    }
+    if text.contains('\\') {
+        return Err(FieldError::new(field, codes[1], format!("{field} contains a backslash: use forward slashes")));
+    }
+    Ok(())
+}
+
+fn check_redirect_url(input: &Input) -> Result<String, FieldError> {
+    const F: &str = "redirectUrl";
+    let err = |code, message: &str| Err(FieldError::new(F, code, message));
+    let text = match input {
+        Input::Missing | Input::Null => {
+            return err(
+                "redirect_url_missing",
+                "redirectUrl is required: the https:// page the payer returns to after checkout",
+            )
+        }
+        Input::String(s) => s,
+        other => {
+            return Err(FieldError::new(
+                F,
+                "redirect_url_not_string",
+                format!(
+                    "redirectUrl must be a string such as \"https://shop.example/return\", not {}",
+                    other.describe()
+                ),
+            ))
+        }
+    };
+    if text.len() > MAX_REDIRECT_URL_BYTES {
+        return err("redirect_url_too_long", "redirectUrl is longer than 2048 bytes: shorten it");
+    }
+    check_raw_url(F, ["redirect_url_whitespace", "redirect_url_backslash"], text)?;
+    let url = match url::Url::parse(text) {
+        Ok(url) => url,
+        Err(e) => return Err(FieldError::new(
+            F,
+            "redirect_url_invalid",
+            format!(
+                "redirectUrl is not a valid absolute URL ({e}): use a full URL such as \"https://shop.example/return\""
+            ),
+        )),
+    };
+    if url.scheme() != "https" {
+        return err("redirect_url_not_https", "redirectUrl must use https: (the payer is sent there after checkout)");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return err("redirect_url_no_host", "redirectUrl must have a host, e.g. https://shop.example/return");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return err("redirect_url_userinfo", "redirectUrl must not contain a user name or password");
+    }
+    if url.fragment().is_some() {
+        return err("redirect_url_fragment", "redirectUrl must not contain a #fragment: the API appends its own query");
+    }
+    let serialized = String::from(url);
+    if serialized.len() > MAX_REDIRECT_URL_BYTES {
+        return err("redirect_url_too_long", "redirectUrl is longer than 2048 bytes once normalised: shorten it");
+    }
+    Ok(serialized)
+}
+
+fn check_reference_id(input: &Input) -> Result<Option<String>, FieldError> {
+    const F: &str = "referenceId";
+    let text = match input {
+        Input::Missing | Input::Null => return Ok(None),
+        Input::String(s) => s,
+        other => {
+            return Err(FieldError::new(
+                F,
+                "reference_id_not_string",
+                format!("referenceId must be a string (your order id, say), not {}", other.describe()),
+            ))
+        }
+    };
+    if text.is_empty() {
+        return Err(FieldError::new(
+            F,
+            "reference_id_empty",
+            "referenceId is empty: leave it out or pass 1 to 255 characters",
+        ));
+    }
+    if text.chars().count() > MAX_REFERENCE_ID_CHARS {
+        return Err(FieldError::new(
+            F,
+            "reference_id_too_long",
+            "referenceId is longer than 255 characters: shorten it",
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            F,
+            "reference_id_control_chars",
+            "referenceId contains control characters (such as newlines or tabs): remove them",
+        ));
+    }
+    Ok(Some(text.clone()))
+}
+
+/// A payment request id in canonical lower-case UUID form, safe to put in a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentId(String);
+
+impl PaymentId {
+    /// The canonical lower-case UUID.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Validates a payment id: a UUID in any case, returned lower-case.
+///
+/// ```
+/// let id = payreq::validate_payment_id(&"3F2504E0-4F89-41D3-9A0C-0305E82C3301".into()).unwrap();
+/// assert_eq!(id.as_str(), "3f2504e0-4f89-41d3-9a0c-0305e82c3301");
+/// assert!(payreq::validate_payment_id(&"../oauth/token".into()).is_err());
+/// ```
+///
+/// # Errors
+/// A field error on `id` when the input is not a string holding a UUID.
+pub fn validate_payment_id(input: &Input) -> Result<PaymentId, FieldError> {
+    match input {
+        Input::String(s) => crate::uuid::canonical(s).map(PaymentId).ok_or_else(|| {
+            FieldError::new(
+                "id",
+                "payment_id_invalid",
+                "id must be the UUID of a payment request, e.g. \"3f2504e0-4f89-41d3-9a0c-0305e82c3301\" (use pr.id from createPaymentRequest)",
+            )
+        }),
+        Input::Missing | Input::Null => Err(FieldError::new("id", "payment_id_missing", "id is required: pass pr.id from createPaymentRequest")),
+        other => Err(FieldError::new(
+            "id",
+            "payment_id_not_string",
+            format!("id must be a string UUID, not {}", other.describe()),
+        )),
+    }
+}
+
+/// The API's base URL, without a trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// The base URL, e.g. `https://api.example.com/v1`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The full URL of an endpoint path that starts with `/`.
+    pub fn join(&self, path: &str) -> String {
+        let mut url = String::with_capacity(self.0.len() + path.len());
+        url.push_str(&self.0);
+        url.push_str(path);
+        url
+    }
+}
+
+fn check_base_url(input: &Input) -> Result<BaseUrl, FieldError> {
+    const F: &str = "baseUrl";
+    let err = |code, message: &str| Err(FieldError::new(F, code, message));
+    let text = match input {
+        Input::Missing | Input::Null => {
+            return err(
+                "base_url_missing",
+                "baseUrl is required: the API's base URL for your environment (sandbox or production), e.g. \"https://api.example.com\"",
+            )
+        }
+        Input::String(s) => s,
+        other => {
+            return Err(FieldError::new(F, "base_url_not_string", format!("baseUrl must be a string, not {}", other.describe())))
+        }
+    };
+    check_raw_url(F, ["base_url_whitespace", "base_url_backslash"], text)?;
+    let url = match url::Url::parse(text) {
+        Ok(url) => url,
+        Err(e) => {
+            return Err(FieldError::new(
+                F,
+                "base_url_invalid",
+                format!("baseUrl is not a valid absolute URL ({e}), e.g. \"https://api.example.com\""),
+            ))
+        }
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return err(
+                "base_url_not_https",
+                "baseUrl must use https: (http: is allowed only for localhost, 127.0.0.0/8 and [::1])",
+            )
+        }
+        _ => return err("base_url_not_https", "baseUrl must be an https: URL"),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return err("base_url_invalid", "baseUrl must have a host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return err(
+            "base_url_userinfo",
+            "baseUrl must not contain a user name or password: pass clientId and clientSecret instead",
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return err("base_url_query", "baseUrl must not contain a ?query or #fragment");
+    }
+    // The parser resolves dot segments silently; refuse them in the raw text instead.
+    let after_scheme = text.split_once("//").map_or(text.as_str(), |(_, rest)| rest);
+    if let Some(slash) = after_scheme.find('/') {
+        let traversal = after_scheme[slash..].split('/').any(|segment| {
+            let s = segment.to_ascii_lowercase().replace("%2e", ".");
+            s == "." || s == ".."
+        });
+        if traversal {
+            return err("base_url_traversal", "baseUrl must not contain . or .. path segments");
+        }
+    }
+    Ok(BaseUrl(url.as_str().trim_end_matches('/').to_owned()))
+}
+
+/// Validated options of a client.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The OAuth2 client id.
+    pub client_id: String,
+    /// The OAuth2 client secret.
+    pub client_secret: ClientSecret,
+    /// Where the API lives.
+    pub base_url: BaseUrl,
+}
+
+/// The options of a client, as the caller spells them.
+pub const CLIENT_OPTIONS: &[&str] = &["clientId", "clientSecret", "baseUrl"];
+
+/// Validates `{ clientId, clientSecret, baseUrl }`.
+///
+/// ```
+/// use payreq::{validate_client_options, Input};
+/// let options = Input::Object(vec![
+///     ("clientId".into(), "id".into()),
+///     ("clientSecret".into(), "s3cret".into()),
+///     ("baseUrl".into(), "http://127.0.0.1:8080/".into()),
+/// ]);
+/// let config = validate_client_options(&options).unwrap();
+/// assert_eq!(config.base_url.join("/oauth/token"), "http://127.0.0.1:8080/oauth/token");
+/// ```
+///
+/// # Errors
+/// Every option that fails, each naming its field. Messages never contain the secret.
+pub fn validate_client_options(input: &Input) -> Result<ClientConfig, ValidationErrors> {
+    let mut errors = Vec::new();
+    let Input::Object(fields) = input else {
+        return Err(ValidationErrors(vec![FieldError::new(
+            "options",
+            "options_not_object",
+            format!(
+                "client options must be an object like {{ clientId, clientSecret, baseUrl }}, not {}",
+                input.describe()
+            ),
+        )]));
+    };
+    unknown_fields(fields, CLIENT_OPTIONS, &mut errors);
+    let client_id = match input.field("clientId") {
+        Input::String(s) if !s.is_empty() && !s.chars().any(char::is_control) => Some(s.clone()),
+        Input::String(_) => {
+            errors.push(FieldError::new(
+                "clientId",
+                "client_id_invalid",
+                "clientId must be a non-empty string without control characters",
+            ));
+            None
+        }
+        _ => {
+            errors.push(FieldError::new(
+                "clientId",
+                "client_id_missing",
+                "clientId is required: the client id from the dashboard",
+            ));
+            None
+        }
+    };
+    let client_secret = match input.field("clientSecret") {
+        Input::String(s) if !s.is_empty() => Some(ClientSecret::new(s.clone())),
+        _ => {
+            errors.push(FieldError::new(
+                "clientSecret",
+                "client_secret_missing",
+                "clientSecret is required: the client secret from the dashboard, read from a server-side secret store",
+            ));
+            None
+        }
+    };
+    let base_url = check_base_url(input.field("baseUrl")).map_err(|e| errors.push(e)).ok();
+    match (client_id, client_secret, base_url) {
+        (Some(client_id), Some(client_secret), Some(base_url)) if errors.is_empty() => {
+            Ok(ClientConfig { client_id, client_secret, base_url })
+        }
+        _ => Err(ValidationErrors(errors)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,281 @@
+use super::*;
+
+fn request(fields: &[(&str, Input)]) -> Input {
+    Input::Object(fields.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+}
+
+fn valid_with(key: &str, value: Input) -> Input {
+    let mut fields = vec![
+        ("amount", Input::Number(1999.0)),
+        ("currency", Input::from("USD")),
+        ("redirectUrl", Input::from("https://shop.example/return")),
+    ];
+    fields.retain(|(k, _)| *k != key);
+    if value != Input::Missing {
+        fields.push((key, value));
+    }
+    request(&fields)
+}
+
+/// The codes of every error for `input`, as `field:code`.
+fn codes(input: &Input) -> Vec<String> {
+    match validate_payment_request(input) {
+        Ok(_) => vec![],
+        Err(ValidationErrors(errors)) => errors.iter().map(|e| format!("{}:{}", e.field, e.code)).collect(),
+    }
+}
+
+#[test]
+fn a_valid_request_is_normalised_and_serialised() {
+    let input = request(&[
+        ("amount", Input::Number(1999.0)),
+        ("currency", "eur".into()),
+        ("redirectUrl", "https://Shop.Example:443/return?x=1".into()),
+        ("referenceId", "order-42 \"ü\"".into()),
+    ]);
+    let r = validate_payment_request(&input).unwrap();
+    assert_eq!(r.amount(), 1999);
+    assert_eq!(r.currency(), "EUR");
+    assert_eq!(r.redirect_url(), "https://shop.example/return?x=1");
+    assert_eq!(
+        r.to_json(),
+        r#"{"amount":1999,"currency":"EUR","redirect_url":"https://shop.example/return?x=1","reference_id":"order-42 \"ü\""}"#
+    );
+    let back = json::parse(&r.to_json()).unwrap();
+    assert_eq!(back.get("reference_id").and_then(json::Value::as_str), Some("order-42 \"ü\""));
+}
+
+#[test]
+fn amount_rules_have_a_distinct_code_each() {
+    let table: &[(Input, &str)] = &[
+        (Input::Missing, "amount_missing"),
+        (Input::Null, "amount_missing"),
+        (Input::Number(0.0), "amount_zero"),
+        (Input::Number(-0.0), "amount_negative_zero"),
+        (Input::Number(-5.0), "amount_negative"),
+        (Input::Number(19.99), "amount_fraction"),
+        (Input::Number(0.5), "amount_fraction"),
+        (Input::Number(f64::NAN), "amount_nan"),
+        (Input::Number(f64::INFINITY), "amount_infinite"),
+        (Input::Number(f64::NEG_INFINITY), "amount_infinite"),
+        (Input::Number(9_007_199_254_740_992.0), "amount_unsafe_integer"),
+        (Input::Number(1e300), "amount_unsafe_integer"),
+        (Input::String("1999".into()), "amount_not_number"),
+        (Input::Bool(true), "amount_not_number"),
+        (Input::Other("an array"), "amount_not_number"),
+        (Input::BigInt("0".into()), "amount_zero"),
+        (Input::BigInt("-3".into()), "amount_negative"),
+        (Input::BigInt("9223372036854775808".into()), "amount_too_large"),
+        (Input::BigInt("99999999999999999999999".into()), "amount_too_large"),
+    ];
+    for (value, code) in table {
+        assert_eq!(codes(&valid_with("amount", value.clone())), vec![format!("amount:{code}")], "{value:?}");
+    }
+    for (value, expected) in [
+        (Input::Number(1.0), 1),
+        (Input::Number(MAX_SAFE_INTEGER), 9_007_199_254_740_991),
+        (Input::BigInt("1".into()), 1),
+        (Input::BigInt("9223372036854775807".into()), i64::MAX as u64),
+    ] {
+        let r = validate_payment_request(&valid_with("amount", value)).unwrap();
+        assert_eq!(r.amount(), expected);
+    }
+    let big = validate_payment_request(&valid_with("amount", Input::BigInt("9223372036854775807".into()))).unwrap();
+    assert!(big.to_json().starts_with(r#"{"amount":9223372036854775807,"#));
+}
+
+#[test]
+fn fraction_message_uses_the_currency_exponent() {
+    let message = |currency: &str| {
+        let input = request(&[
+            ("amount", Input::Number(12.5)),
+            ("currency", currency.into()),
+            ("redirectUrl", "https://shop.example/".into()),
+        ]);
+        validate_payment_request(&input).unwrap_err().0[0].message.clone()
+    };
+    assert!(message("USD").contains("USD has 2 decimal places, so multiply by 100"), "{}", message("USD"));
+    assert!(message("BHD").contains("multiply by 1000"));
+    assert!(message("JPY").contains("JPY has no minor unit"));
+}
+
+#[test]
+fn currency_rules() {
+    let table: &[(Input, &str)] = &[
+        (Input::Missing, "currency_missing"),
+        (Input::Number(840.0), "currency_not_string"),
+        (Input::from("US"), "currency_malformed"),
+        (Input::from("USDX"), "currency_malformed"),
+        (Input::from("U5D"), "currency_malformed"),
+        (Input::from("ÜSD"), "currency_malformed"),
+        (Input::from("ABC"), "currency_unknown"),
+        (Input::from("XAU"), "currency_no_minor_unit"),
+        (Input::from("XXX"), "currency_no_minor_unit"),
+        (Input::from("XTS"), "currency_no_minor_unit"),
+        (Input::from("XDR"), "currency_no_minor_unit"),
+        (Input::from("HRK"), "currency_withdrawn"),
+        (Input::from("hrk"), "currency_withdrawn"),
+    ];
+    for (value, code) in table {
+        assert_eq!(codes(&valid_with("currency", value.clone())), vec![format!("currency:{code}")], "{value:?}");
+    }
+    let hrk = validate_payment_request(&valid_with("currency", "HRK".into())).unwrap_err();
+    assert!(hrk.0[0].message.contains("use EUR instead"), "{}", hrk.0[0].message);
+    for ok in ["usd", "JPY", "Bhd", "XCG", "CLF"] {
+        let r = validate_payment_request(&valid_with("currency", ok.into())).unwrap();
+        assert_eq!(r.currency(), ok.to_ascii_uppercase());
+    }
+}
+
+#[test]
+fn redirect_url_rules() {
+    let long = format!("https://shop.example/{}", "a".repeat(2048));
+    let table: &[(&str, &str)] = &[
+        ("http://shop.example/return", "redirect_url_not_https"),
+        ("javascript:alert(1)", "redirect_url_not_https"),
+        ("shop.example/return", "redirect_url_invalid"),
+        ("https://", "redirect_url_invalid"),
+        ("/return", "redirect_url_invalid"),
+        ("https://user:pw@shop.example/", "redirect_url_userinfo"),
+        ("https://user@shop.example/", "redirect_url_userinfo"),
+        ("https://shop.example/return#done", "redirect_url_fragment"),
+        ("https://shop.example/return#", "redirect_url_fragment"),
+        (" https://shop.example/", "redirect_url_whitespace"),
+        ("https://shop.example/re turn", "redirect_url_whitespace"),
+        ("https://shop.example/\treturn", "redirect_url_whitespace"),
+        ("https://shop.example/\u{0}", "redirect_url_whitespace"),
+        ("https:\\\\shop.example\\return", "redirect_url_backslash"),
+        ("https://shop.example\\@evil.example/", "redirect_url_backslash"),
+        (&long, "redirect_url_too_long"),
+    ];
+    for (value, code) in table {
+        assert_eq!(
+            codes(&valid_with("redirectUrl", (*value).into())),
+            vec![format!("redirectUrl:{code}")],
+            "{value:?}"
+        );
+    }
+    assert_eq!(codes(&valid_with("redirectUrl", Input::Missing)), vec!["redirectUrl:redirect_url_missing"]);
+    assert_eq!(codes(&valid_with("redirectUrl", Input::Number(1.0))), vec!["redirectUrl:redirect_url_not_string"]);
+    // The parser's serialisation is what is sent.
+    for (given, sent) in [
+        ("HTTPS://SHOP.EXAMPLE/a/../b?q=ü", "https://shop.example/b?q=%C3%BC"),
+        ("https://bücher.example/", "https://xn--bcher-kva.example/"),
+        ("https://shop.example", "https://shop.example/"),
+    ] {
+        let r = validate_payment_request(&valid_with("redirectUrl", given.into())).unwrap();
+        assert_eq!(r.redirect_url(), sent);
+    }
+}
+
+#[test]
+fn reference_id_rules() {
+    for (value, code) in [
+        (Input::from(""), "reference_id_empty"),
+        (Input::String("x".repeat(256)), "reference_id_too_long"),
+        (Input::from("a\nb"), "reference_id_control_chars"),
+        (Input::from("a\u{7f}"), "reference_id_control_chars"),
+        (Input::Number(42.0), "reference_id_not_string"),
+    ] {
+        assert_eq!(codes(&valid_with("referenceId", value.clone())), vec![format!("referenceId:{code}")], "{value:?}");
+    }
+    let max = "ü".repeat(255);
+    let r = validate_payment_request(&valid_with("referenceId", max.as_str().into())).unwrap();
+    assert_eq!(r.reference_id(), Some(max.as_str()));
+    let none = validate_payment_request(&valid_with("referenceId", Input::Null)).unwrap();
+    assert_eq!(none.reference_id(), None);
+    assert!(!none.to_json().contains("reference_id"));
+}
+
+#[test]
+fn unknown_fields_suggest_the_right_name() {
+    let input = valid_with("redirect_url", "https://shop.example/".into());
+    let err = validate_payment_request(&input).unwrap_err();
+    let unknown = err.0.iter().find(|e| e.code == "unknown_field").unwrap();
+    assert_eq!(unknown.field, "redirect_url");
+    assert!(unknown.message.contains("did you mean redirectUrl?"), "{}", unknown.message);
+    let typo = validate_payment_request(&valid_with("ammount", Input::Number(1.0))).unwrap_err();
+    assert!(typo.0.iter().any(|e| e.field == "ammount" && e.message.contains("did you mean amount?")));
+    let reference = validate_payment_request(&valid_with("reference_id", "x".into())).unwrap_err();
+    assert!(reference.0[0].message.contains("did you mean referenceId?"));
+    let unrelated = validate_payment_request(&valid_with("colour", "red".into())).unwrap_err();
+    assert!(unrelated.0[0].message.contains("the fields are amount, currency, redirectUrl, referenceId"));
+}
+
+#[test]
+fn all_errors_are_reported_in_field_order() {
+    let input = request(&[("currency", "XYZ".into()), ("amount", Input::Number(-1.0))]);
+    assert_eq!(
+        codes(&input),
+        vec!["amount:amount_negative", "currency:currency_unknown", "redirectUrl:redirect_url_missing"]
+    );
+    assert_eq!(codes(&Input::Null), vec!["input:input_not_object"]);
+    assert_eq!(codes(&Input::from("x")), vec!["input:input_not_object"]);
+}
+
+#[test]
+fn payment_ids() {
+    assert!(validate_payment_id(&Input::Missing).is_err());
+    assert_eq!(validate_payment_id(&Input::Number(1.0)).unwrap_err().code, "payment_id_not_string");
+    for bad in ["..", "%2e%2e", "a/b", "x?y", ""] {
+        assert_eq!(validate_payment_id(&bad.into()).unwrap_err().code, "payment_id_invalid", "{bad}");
+    }
+}
+
+fn options(base_url: &str) -> Input {
+    request(&[("clientId", "id".into()), ("clientSecret", "tripwire-secret".into()), ("baseUrl", base_url.into())])
+}
+
+#[test]
+fn base_url_rules() {
+    for (url, joined) in [
+        ("https://api.example.com", "https://api.example.com/oauth/token"),
+        ("https://api.example.com/", "https://api.example.com/oauth/token"),
+        ("https://api.example.com/v1/", "https://api.example.com/v1/oauth/token"),
+        ("http://localhost:8080", "http://localhost:8080/oauth/token"),
+        ("http://127.0.0.1:1", "http://127.0.0.1:1/oauth/token"),
+        ("http://127.8.9.10", "http://127.8.9.10/oauth/token"),
+        ("http://[::1]:9", "http://[::1]:9/oauth/token"),
+    ] {
+        let config = validate_client_options(&options(url)).unwrap();
+        assert_eq!(config.base_url.join("/oauth/token"), joined);
+    }
+    for (url, code) in [
+        ("http://api.example.com", "base_url_not_https"),
+        ("http://10.0.0.1", "base_url_not_https"),
+        ("http://localhost.evil.example", "base_url_not_https"),
+        ("ftp://api.example.com", "base_url_not_https"),
+        ("api.example.com", "base_url_invalid"),
+        ("https://api.example.com/?env=prod", "base_url_query"),
+        ("https://api.example.com/?", "base_url_query"),
+        ("https://api.example.com/#x", "base_url_query"),
+        ("https://api.example.com/v1/../admin", "base_url_traversal"),
+        ("https://api.example.com/v1/%2e%2E/admin", "base_url_traversal"),
+        ("https://api.example.com/./v1", "base_url_traversal"),
+        ("https://u:p@api.example.com", "base_url_userinfo"),
+        ("https://api.example.com/ v1", "base_url_whitespace"),
+        ("https://api.example.com\\v1", "base_url_backslash"),
+    ] {
+        let err = validate_client_options(&options(url)).unwrap_err();
+        assert_eq!(err.0.iter().map(|e| e.code).collect::<Vec<_>>(), vec![code], "{url}");
+    }
+}
+
+#[test]
+fn client_option_errors_never_contain_the_secret() {
+    let input = request(&[
+        ("clientSecret", "tripwire-secret".into()),
+        ("baseUrl", "http://example.com".into()),
+        ("clientID", "x".into()),
+    ]);
+    let err = validate_client_options(&input).unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("tripwire"), "{text}");
+    assert_eq!(
+        err.0.iter().map(|e| format!("{}:{}", e.field, e.code)).collect::<Vec<_>>(),
+        vec!["clientID:unknown_field", "clientId:client_id_missing", "baseUrl:base_url_not_https"]
+    );
+    assert!(err.0[0].message.contains("did you mean clientId?"));
+    let ok = validate_client_options(&options("https://api.example.com")).unwrap();
+    assert!(!format!("{ok:?}").contains("tripwire"));
+}
