@@ -33,6 +33,8 @@ mod wire;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
+#[cfg(target_arch = "wasm32")]
+pub use bindings::{validate_payment_request_js, PaymentClient};
 
 pub use auth::{DEFAULT_TOKEN_TTL_MS, REFRESH_SKEW_MS};
 pub use client::Client;

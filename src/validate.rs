@@ -382,13 +382,15 @@ fn check_redirect_url(input: &Input) -> Result<String, FieldError> {
     check_raw_url(F, ["redirect_url_whitespace", "redirect_url_backslash"], text)?;
     let url = match url::Url::parse(text) {
         Ok(url) => url,
-        Err(e) => return Err(FieldError::new(
-            F,
-            "redirect_url_invalid",
-            format!(
+        Err(e) => {
+            return Err(FieldError::new(
+                F,
+                "redirect_url_invalid",
+                format!(
                 "redirectUrl is not a valid absolute URL ({e}): use a full URL such as \"https://shop.example/return\""
             ),
-        )),
+            ))
+        }
     };
     if url.scheme() != "https" {
         return err("redirect_url_not_https", "redirectUrl must use https: (the payer is sent there after checkout)");

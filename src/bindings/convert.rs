@@ -7,7 +7,7 @@ use crate::error::{Error, FieldError, ValidationErrors};
 use crate::validate::{Input, NewPaymentRequest, MAX_SAFE_INTEGER};
 use crate::wire::PaymentRequest;
 
-#[wasm_bindgen(raw_module = "./errors.js")]
+#[wasm_bindgen(module = "/js/errors.js")]
 extern "C" {
     /// Builds an instance of the named `PayreqError` subclass.
     #[wasm_bindgen(js_name = createError)]

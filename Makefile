@@ -1,0 +1,44 @@
+# payreq: `make demo` and `make test` work on a fresh machine; each installs
+# what it needs (scripts/install-tools.sh) and skips what is already there.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: all tools build package sandbox demo test lint test-rust test-wasm test-js clean
+
+all: build
+
+tools:
+	@bash scripts/install-tools.sh
+
+# The npm package: target/pkg (directory) and target/npm/payreq-<version>.tgz.
+build package: tools
+	@bash scripts/build-package.sh
+
+sandbox:
+	$(CARGO) build -p payreq-sandbox
+
+demo: build sandbox
+	@bash scripts/demo.sh
+
+test: lint test-rust test-wasm
+
+lint: tools
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p payreq --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) test --workspace
+
+# wasm-bindgen tests under Node (runner set in .cargo/config.toml).
+test-wasm: tools
+	$(CARGO) test -p payreq --target wasm32-unknown-unknown --test wasm_node
+
+# The JS suites run the packed tarball, installed into tests/js, against the sandbox.
+test-js: build sandbox
+	@bash scripts/test-js.sh
+
+clean:
+	rm -rf target tests/js/node_modules

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need, skipping what is already there.
+# Only package registries are reachable on our machines and CI: no step may
+# download a prebuilt binary from anywhere else (see shared/TOOLCHAIN.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'install-tools: %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+for component in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+done
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
+want=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ "$have" != "$want" ]; then
+  say "installing wasm-bindgen-cli $want (have: ${have:-none}); takes a few minutes"
+  cargo install wasm-bindgen-cli --version "$want" --force
+fi
+
+# Node tools (wasm-opt from npm binaryen, ...) pinned by tools/package-lock.json.
+stamp=tools/node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ tools/package-lock.json -nt "$stamp" ]; then
+  say "installing node tools into tools/node_modules"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi

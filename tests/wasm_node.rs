@@ -1,0 +1,109 @@
+//! wasm-bindgen tests, run under Node by `make test` (wasm-bindgen-test-runner):
+//! the JS value conversions and error objects of `src/bindings/`.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+fn object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.into()
+}
+
+fn order(amount: JsValue) -> JsValue {
+    object(&[
+        ("amount", amount),
+        ("currency", JsValue::from_str("usd")),
+        ("redirectUrl", JsValue::from_str("https://shop.example/return")),
+    ])
+}
+
+/// The codes of `validatePaymentRequest(input)`, empty when valid.
+fn codes(input: JsValue) -> Vec<String> {
+    let result = payreq::validate_payment_request_js(input);
+    if get(&result, "ok") == JsValue::TRUE {
+        return vec![];
+    }
+    js_sys::Array::from(&get(&result, "errors")).iter().map(|e| get(&e, "code").as_string().unwrap()).collect()
+}
+
+#[wasm_bindgen_test]
+fn js_numbers_cross_the_boundary_exactly() {
+    // NaN, -0, fractions and huge numbers would all be silently changed by an
+    // integer parameter; they arrive as f64 and are refused by name.
+    assert_eq!(codes(order(JsValue::from_f64(f64::NAN))), ["amount_nan"]);
+    assert_eq!(codes(order(JsValue::from_f64(-0.0))), ["amount_negative_zero"]);
+    assert_eq!(codes(order(JsValue::from_f64(0.5))), ["amount_fraction"]);
+    assert_eq!(codes(order(JsValue::from_f64(9_007_199_254_740_992.0))), ["amount_unsafe_integer"]);
+    assert_eq!(codes(order(JsValue::from_str("1999"))), ["amount_not_number"]);
+    assert_eq!(codes(order(JsValue::from(js_sys::Symbol::for_("x")))), ["amount_not_number"]);
+    assert!(codes(order(JsValue::from_f64(1999.0))).is_empty());
+}
+
+#[wasm_bindgen_test]
+fn bigints_are_read_and_returned_exactly() {
+    let big = js_sys::BigInt::from(i64::MAX);
+    let result = payreq::validate_payment_request_js(order(big.clone().into()));
+    let amount = get(&get(&result, "value"), "amount");
+    assert!(amount.is_bigint());
+    assert_eq!(amount, JsValue::from(big));
+    let over = js_sys::BigInt::from(i64::MAX as u64 + 1);
+    assert_eq!(codes(order(over.into())), ["amount_too_large"]);
+    let small = payreq::validate_payment_request_js(order(js_sys::BigInt::from(5).into()));
+    assert_eq!(get(&get(&small, "value"), "amount"), JsValue::from_f64(5.0), "safe integers come back as numbers");
+}
+
+#[wasm_bindgen_test]
+fn non_objects_and_nested_values_are_described() {
+    assert_eq!(codes(JsValue::UNDEFINED), ["input_not_object"]);
+    assert_eq!(codes(js_sys::Array::new().into()), ["input_not_object"]);
+    let nested = object(&[("amount", object(&[]))]);
+    let all = codes(nested);
+    assert_eq!(all[0], "amount_not_number");
+}
+
+#[wasm_bindgen_test]
+fn constructor_errors_are_typed_js_errors() {
+    let options = object(&[
+        ("clientId", JsValue::from_str("a")),
+        ("clientSecret", JsValue::from_str("s")),
+        ("baseUrl", JsValue::from_str("http://evil.example")),
+    ]);
+    let err = payreq::PaymentClient::new(options).err().unwrap();
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(get(&err, "name"), JsValue::from_str("ValidationError"));
+    assert_eq!(get(&err, "code"), JsValue::from_str("validation_failed"));
+    assert_eq!(get(&err, "field"), JsValue::from_str("baseUrl"));
+    assert_eq!(get(&err, "retryable"), JsValue::FALSE);
+    assert_eq!(get(&err, "status"), JsValue::NULL);
+}
+
+#[wasm_bindgen_test]
+async fn invalid_input_rejects_the_promise_without_a_request() {
+    let options = object(&[
+        ("clientId", JsValue::from_str("a")),
+        ("clientSecret", JsValue::from_str("s")),
+        // Nothing listens here; a request would fail as a network error instead.
+        ("baseUrl", JsValue::from_str("http://127.0.0.1:1")),
+    ]);
+    let client = payreq::PaymentClient::new(options).unwrap();
+    let err = JsFuture::from(client.create_payment_request(order(JsValue::from_f64(-1.0)))).await.unwrap_err();
+    assert_eq!(get(&err, "code"), JsValue::from_str("validation_failed"));
+    let errors = js_sys::Array::from(&get(&err, "errors"));
+    assert_eq!(get(&errors.get(0), "code"), JsValue::from_str("amount_negative"));
+    let err = JsFuture::from(client.get_payment_request(JsValue::from_str("../x"))).await.unwrap_err();
+    assert_eq!(get(&err, "field"), JsValue::from_str("id"));
+    let net = JsFuture::from(client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301")))
+        .await
+        .unwrap_err();
+    assert_eq!(get(&net, "code"), JsValue::from_str("network_error"));
+    assert!(get(&net, "cause").dyn_ref::<js_sys::Error>().is_some(), "fetch's own error is the cause");
+}
