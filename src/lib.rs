@@ -26,6 +26,8 @@ mod currency_data;
 mod error;
 mod http;
 mod json;
+pub mod limiter;
+pub mod retry;
 mod secret;
 mod uuid;
 mod validate;

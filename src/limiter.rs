@@ -1,0 +1,223 @@
+//! Client-side rate limiting: a sliding-window log that never lets more than
+//! `limit` sends into any window of `window_ms`, with slots handed out in
+//! call order (FIFO).
+//!
+//! A token bucket of size N refilled at N/s admits up to 2N-1 requests in one
+//! sliding second (a full bucket, then the refill); the API's published limit
+//! is per second, so a log of send times is the exact model.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+/// The API's published limit: 5 requests per second per API key.
+pub const DEFAULT_LIMIT: u32 = 5;
+/// The window of the published limit.
+pub const WINDOW_MS: u64 = 1_000;
+/// Extra spacing added to the window, so that network jitter between our send
+/// and the server's receive cannot squeeze N+1 arrivals into one second.
+pub const DEFAULT_MARGIN_MS: u64 = 25;
+
+/// The send times reserved for one key, oldest first.
+#[derive(Debug, Clone)]
+pub struct SlidingWindow {
+    limit: u32,
+    window_ms: u64,
+    log: VecDeque<u64>,
+}
+
+impl SlidingWindow {
+    /// At most `limit` sends in any half-open window `[t, t + window_ms)`.
+    /// A `limit` of 0 disables limiting.
+    pub fn new(limit: u32, window_ms: u64) -> Self {
+        Self { limit, window_ms, log: VecDeque::new() }
+    }
+
+    /// Reserves the earliest send time at or after `now_ms` (and not before any
+    /// earlier reservation) that keeps every window within the limit.
+    pub fn reserve(&mut self, now_ms: u64) -> u64 {
+        if self.limit == 0 {
+            return now_ms;
+        }
+        while self.log.front().is_some_and(|&t| t.saturating_add(self.window_ms) <= now_ms) {
+            self.log.pop_front();
+        }
+        let mut at = now_ms.max(self.log.back().copied().unwrap_or(0));
+        let n = self.log.len();
+        let limit = self.limit as usize;
+        if n >= limit {
+            at = at.max(self.log[n - limit].saturating_add(self.window_ms));
+        }
+        self.log.push_back(at);
+        at
+    }
+
+    /// Gives back a reservation that will not be used (its caller gave up
+    /// while waiting). Removing a send never breaks the limit for the others.
+    pub fn release(&mut self, at_ms: u64) {
+        if let Some(i) = self.log.iter().rposition(|&t| t == at_ms) {
+            self.log.remove(i);
+        }
+    }
+}
+
+/// Hands out send slots per API key. The in-isolate [`LocalLimiter`] is the
+/// default; a shared store (a Durable Object, say) can implement this too.
+#[allow(async_fn_in_trait)]
+pub trait RateLimiter {
+    /// Reserves a send slot for `key`: the time (ms since the epoch) at which
+    /// the request may be sent.
+    ///
+    /// # Errors
+    /// A description of why no slot could be had (a shared store failing).
+    async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String>;
+
+    /// Returns a reservation that will not be used.
+    fn release(&self, key: &str, at_ms: u64);
+}
+
+/// Sliding windows per key, shared by every client that holds a clone.
+#[derive(Debug, Clone)]
+pub struct LocalLimiter {
+    limit: u32,
+    window_ms: u64,
+    windows: Rc<RefCell<HashMap<String, SlidingWindow>>>,
+}
+
+impl LocalLimiter {
+    /// `limit` sends per `window_ms` per key.
+    pub fn new(limit: u32, window_ms: u64) -> Self {
+        Self { limit, window_ms, windows: Rc::default() }
+    }
+}
+
+impl Default for LocalLimiter {
+    fn default() -> Self {
+        Self::new(DEFAULT_LIMIT, WINDOW_MS + DEFAULT_MARGIN_MS)
+    }
+}
+
+impl RateLimiter for LocalLimiter {
+    async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
+        let mut windows = self.windows.borrow_mut();
+        let window = windows.entry(key.to_owned()).or_insert_with(|| SlidingWindow::new(self.limit, self.window_ms));
+        Ok(window.reserve(now_ms))
+    }
+
+    fn release(&self, key: &str, at_ms: u64) {
+        if let Some(window) = self.windows.borrow_mut().get_mut(key) {
+            window.release(at_ms);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The most sends in any half-open window of `window` ms.
+    fn max_in_window(sends: &[u64], window: u64) -> usize {
+        let mut sorted = sends.to_vec();
+        sorted.sort_unstable();
+        (0..sorted.len())
+            .map(|i| sorted[i..].iter().take_while(|&&t| t < sorted[i] + window).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_burst_is_spread_over_windows_in_call_order() {
+        let mut w = SlidingWindow::new(5, 1_000);
+        let slots: Vec<u64> = (0..12).map(|_| w.reserve(10_000)).collect();
+        assert_eq!(
+            slots,
+            [10_000, 10_000, 10_000, 10_000, 10_000, 11_000, 11_000, 11_000, 11_000, 11_000, 12_000, 12_000]
+        );
+        assert_eq!(max_in_window(&slots, 1_000), 5);
+    }
+
+    #[test]
+    fn a_token_bucket_would_admit_nine_but_the_log_admits_five() {
+        // Five sends at t=999 after five at t=0..4: a refilled bucket would admit them.
+        let mut w = SlidingWindow::new(5, 1_000);
+        let mut sends: Vec<u64> = (0..5).map(|i| w.reserve(i)).collect();
+        sends.extend((0..4).map(|_| w.reserve(999)));
+        assert_eq!(&sends[5..], [1_000, 1_001, 1_002, 1_003]);
+        assert_eq!(max_in_window(&sends, 1_000), 5);
+    }
+
+    #[test]
+    fn releasing_a_queued_slot_frees_it_for_the_next_caller() {
+        let mut w = SlidingWindow::new(1, 1_000);
+        assert_eq!(w.reserve(0), 0);
+        let queued = w.reserve(0);
+        assert_eq!(queued, 1_000);
+        w.release(queued);
+        assert_eq!(w.reserve(10), 1_000);
+    }
+
+    #[test]
+    fn zero_disables_limiting() {
+        let mut w = SlidingWindow::new(0, 1_000);
+        assert!((0..100).all(|_| w.reserve(7) == 7));
+    }
+
+    #[test]
+    fn keys_are_limited_separately_and_clones_share_state() {
+        let a = LocalLimiter::new(1, 1_000);
+        let b = a.clone();
+        let slot = |l: &LocalLimiter, k: &str| pollster::block_on(l.reserve(k, 0)).unwrap();
+        assert_eq!(slot(&a, "one"), 0);
+        assert_eq!(slot(&b, "one"), 1_000, "a clone shares the window");
+        assert_eq!(slot(&a, "two"), 0, "another key has its own window");
+        assert_eq!(slot(&LocalLimiter::new(1, 1_000), "one"), 0, "a new limiter starts empty");
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Advance the fake clock, then reserve a slot.
+        Reserve(u64),
+        /// Release the n-th reservation made so far (a caller aborted).
+        Abort(usize),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![4 => (0u64..700).prop_map(Step::Reserve), 1 => any::<usize>().prop_map(Step::Abort)]
+    }
+
+    proptest! {
+        /// No schedule ever puts more than N sends in a window, whatever the
+        /// arrivals and aborts; slots never go backwards and never precede
+        /// their request.
+        #[test]
+        fn no_window_ever_holds_more_than_the_limit(limit in 1u32..8, window in 1u64..2_000, steps in prop::collection::vec(step(), 1..200)) {
+            let mut w = SlidingWindow::new(limit, window);
+            let mut now = 0;
+            let mut reserved: Vec<(u64, bool)> = Vec::new();
+            for s in steps {
+                match s {
+                    Step::Reserve(dt) => {
+                        now += dt;
+                        let at = w.reserve(now);
+                        // FIFO: never ahead of a caller still waiting from before.
+                        let latest_live = reserved.iter().filter(|(_, live)| *live).map(|(t, _)| *t).max().unwrap_or(0);
+                        prop_assert!(at >= now && at >= latest_live);
+                        reserved.push((at, true));
+                    }
+                    Step::Abort(i) if !reserved.is_empty() => {
+                        let i = i % reserved.len();
+                        // Only a caller still waiting for its slot can give it back.
+                        if reserved[i].1 && reserved[i].0 > now {
+                            w.release(reserved[i].0);
+                            reserved[i].1 = false;
+                        }
+                    }
+                    Step::Abort(_) => {}
+                }
+            }
+            let sends: Vec<u64> = reserved.iter().filter(|(_, live)| *live).map(|(t, _)| *t).collect();
+            prop_assert!(max_in_window(&sends, window) <= limit as usize);
+        }
+    }
+}
