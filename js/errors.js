@@ -11,6 +11,8 @@ export class PayreqError extends Error {
 export class ValidationError extends PayreqError {}
 export class NetworkError extends PayreqError {}
 export class DecodeError extends PayreqError {}
+export class TimeoutError extends PayreqError {}
+export class AbortError extends PayreqError {}
 export class ApiError extends PayreqError {}
 export class AuthenticationError extends ApiError {}
 export class InvalidRequestError extends ApiError {}
@@ -20,7 +22,7 @@ export class RateLimitError extends ApiError {}
 export class ServerError extends ApiError {}
 
 const classes = {
-  PayreqError, ValidationError, NetworkError, DecodeError, ApiError, AuthenticationError,
+  PayreqError, ValidationError, NetworkError, DecodeError, TimeoutError, AbortError, ApiError, AuthenticationError,
   InvalidRequestError, NotFoundError, IdempotencyError, RateLimitError, ServerError,
 };
 

@@ -1,30 +1,71 @@
-//! The client: token exchange, caching, and the two payment-request calls,
-//! over an injected [`Transport`] and [`Clock`].
+//! The client: token exchange and caching, the two payment-request calls and
+//! `wait_for_payment`, with rate limiting, retries, timeouts and cancellation,
+//! over an injected [`Transport`], [`Platform`] and [`RateLimiter`].
 
 use std::cell::RefCell;
 
 use crate::auth::{self, CachedToken};
 use crate::error::{ApiError, ApiErrorKind, Error, Operation};
-use crate::http::{Clock, Method, Request, Response, Transport, TransportError};
+use crate::http::{
+    Method, Observer, Platform, Request, RequestEvent, Response, ResponseEvent, Signal, Transport, TransportError,
+};
 use crate::json;
+use crate::limiter::RateLimiter;
+use crate::race::{race, Either, Gate};
+use crate::retry::{self, Decision, Outcome, RetryPolicy, StopReason};
 use crate::secret::AccessToken;
-use crate::validate::{ClientConfig, NewPaymentRequest, PaymentId};
+use crate::validate::{CallOptions, ClientConfig, NewPaymentRequest, PaymentId};
 use crate::wire::{self, PaymentRequest};
 
 /// A payment-request API client.
 ///
-/// Single-threaded by design (wasm); share it behind an `Rc`.
-pub struct Client<T, C> {
+/// Single-threaded by design (wasm): share it behind an `Rc`. Concurrent
+/// calls share one token (fetched once, single-flight) and one rate limiter.
+pub struct Client<T, P, L> {
     config: ClientConfig,
     transport: T,
-    clock: C,
+    platform: P,
+    limiter: L,
+    observer: Option<Box<dyn Observer>>,
     token: RefCell<Option<CachedToken>>,
+    token_gate: Gate,
 }
 
-impl<T: Transport, C: Clock> Client<T, C> {
-    /// A client for validated `config`, sending through `transport`.
-    pub fn new(config: ClientConfig, transport: T, clock: C) -> Self {
-        Self { config, transport, clock, token: RefCell::new(None) }
+/// What one call runs with: its options resolved against the client's.
+struct Call<'s, S> {
+    op: Operation,
+    policy: RetryPolicy,
+    timeout_ms: u64,
+    /// When the whole call must be over (ms since the epoch), if ever.
+    deadline: Option<(u64, u64)>,
+    signal: &'s S,
+}
+
+/// How `wait_for_payment` polls: first after this delay, growing by half each
+/// time up to the maximum.
+pub const POLL_INITIAL_MS: u64 = 1_000;
+/// The longest pause between two polls of `wait_for_payment`.
+pub const POLL_MAX_MS: u64 = 5_000;
+
+impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
+    /// A client for validated `config`.
+    pub fn new(config: ClientConfig, transport: T, platform: P, limiter: L) -> Self {
+        Self {
+            config,
+            transport,
+            platform,
+            limiter,
+            observer: None,
+            token: RefCell::new(None),
+            token_gate: Gate::default(),
+        }
+    }
+
+    /// Adds hooks that hear about every attempt (never headers or bodies).
+    #[must_use]
+    pub fn with_observer(mut self, observer: Box<dyn Observer>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The validated options.
@@ -32,36 +73,129 @@ impl<T: Transport, C: Clock> Client<T, C> {
         &self.config
     }
 
-    /// `POST /payment/request`.
+    fn call<'s, S: Signal>(&self, op: Operation, options: &CallOptions, signal: &'s S) -> Call<'s, S> {
+        let policy = RetryPolicy {
+            max_retries: options.max_retries.unwrap_or(self.config.max_retries),
+            ..RetryPolicy::default()
+        };
+        let total = options.total_timeout_ms.or(self.config.total_timeout_ms);
+        Call {
+            op,
+            policy,
+            timeout_ms: options.timeout_ms.unwrap_or(self.config.timeout_ms),
+            deadline: total.map(|t| (self.platform.now_ms().saturating_add(t), t)),
+            signal,
+        }
+    }
+
+    /// `POST /payment/request` with an `Idempotency-Key` (the caller's, or a
+    /// fresh UUID v4), reused on every retry of this call.
     ///
     /// # Errors
     /// [`Error::Api`] for an error status, [`Error::Decode`] for an unreadable
-    /// response, [`Error::Network`] when no response arrived.
-    pub async fn create_payment_request(&self, request: &NewPaymentRequest) -> Result<PaymentRequest, Error> {
-        self.call(Operation::CreatePaymentRequest, Method::Post, "/payment/request".to_owned(), Some(request.to_json()))
-            .await
+    /// response, [`Error::Network`] when no response arrived,
+    /// [`Error::Timeout`] and [`Error::Aborted`]. When the last attempt may
+    /// have reached the server (a 5xx, a lost connection, a timeout), the
+    /// error is [`Error::OutcomeUnknown`] with the key to retry with.
+    pub async fn create_payment_request<S: Signal>(
+        &self,
+        request: &NewPaymentRequest,
+        options: &CallOptions,
+        signal: &S,
+    ) -> Result<PaymentRequest, Error> {
+        let key = options.idempotency_key.clone().unwrap_or_else(|| {
+            let mut bytes = [0u8; 16];
+            self.platform.fill_random(&mut bytes);
+            crate::uuid::v4(bytes)
+        });
+        let call = self.call(Operation::CreatePaymentRequest, options, signal);
+        let body = request.to_json();
+        let result = self.api_call(&call, Method::Post, "/payment/request", Some(&body), Some(&key)).await;
+        result.map_err(|e| match e {
+            Error::Network { .. } | Error::Timeout { .. } | Error::Decode { .. } => {
+                Error::OutcomeUnknown { idempotency_key: key, source: Box::new(e) }
+            }
+            Error::Api(ref api) if api.kind == ApiErrorKind::Server => {
+                Error::OutcomeUnknown { idempotency_key: key, source: Box::new(e) }
+            }
+            e => e,
+        })
     }
 
     /// `GET /payment/request/{id}`.
     ///
     /// # Errors
-    /// As for [`Client::create_payment_request`]; a 404 means the id is not
-    /// present in the environment `baseUrl` points at.
-    pub async fn get_payment_request(&self, id: &PaymentId) -> Result<PaymentRequest, Error> {
-        self.call(Operation::GetPaymentRequest, Method::Get, format!("/payment/request/{}", id.as_str()), None).await
+    /// As for [`Client::create_payment_request`], without the unknown outcome;
+    /// a 404 means the id is not present in the environment `baseUrl` points at.
+    pub async fn get_payment_request<S: Signal>(
+        &self,
+        id: &PaymentId,
+        options: &CallOptions,
+        signal: &S,
+    ) -> Result<PaymentRequest, Error> {
+        let call = self.call(Operation::GetPaymentRequest, options, signal);
+        self.api_call(&call, Method::Get, &format!("/payment/request/{}", id.as_str()), None, None).await
     }
 
-    async fn call(
+    /// Polls a payment request until its status is terminal (paid, expired,
+    /// cancelled), waiting [`POLL_INITIAL_MS`] and then half as long again
+    /// each time, up to [`POLL_MAX_MS`]; every poll passes the rate limiter.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when `timeout_ms` passes first, [`Error::Aborted`]
+    /// when the signal fires, or the error of a failed poll.
+    pub async fn wait_for_payment<S: Signal>(
         &self,
-        op: Operation,
-        method: Method,
-        path: String,
-        body: Option<String>,
+        id: &PaymentId,
+        timeout_ms: u64,
+        signal: &S,
     ) -> Result<PaymentRequest, Error> {
-        let url = self.config.base_url.join(&path);
+        let op = Operation::GetPaymentRequest;
+        let deadline = self.platform.now_ms().saturating_add(timeout_ms);
+        let mut pause = POLL_INITIAL_MS;
+        loop {
+            let left = deadline.saturating_sub(self.platform.now_ms());
+            if left == 0 {
+                return Err(Error::Timeout { operation: op, timeout_ms });
+            }
+            let options = CallOptions { total_timeout_ms: Some(left), ..CallOptions::default() };
+            let current = self.get_payment_request(id, &options, signal).await.map_err(|e| match e {
+                Error::Timeout { .. } => Error::Timeout { operation: op, timeout_ms },
+                e => e,
+            })?;
+            if current.status.is_terminal() {
+                return Ok(current);
+            }
+            let left = deadline.saturating_sub(self.platform.now_ms());
+            if pause >= left {
+                return Err(Error::Timeout { operation: op, timeout_ms });
+            }
+            self.pause(pause, signal, op).await?;
+            pause = (pause + pause / 2).min(POLL_MAX_MS);
+        }
+    }
+
+    /// Sleeps, unless the signal fires first.
+    async fn pause<S: Signal>(&self, ms: u64, signal: &S, op: Operation) -> Result<(), Error> {
+        match race(self.platform.sleep(ms), signal.aborted()).await {
+            Either::Left(()) => Ok(()),
+            Either::Right(()) => Err(Error::Aborted { operation: op, cause: None }),
+        }
+    }
+
+    /// A call that carries the bearer token: on a 401 the token is dropped and
+    /// the call replayed once, without spending a retry.
+    async fn api_call<S: Signal>(
+        &self,
+        call: &Call<'_, S>,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+        idempotency_key: Option<&str>,
+    ) -> Result<PaymentRequest, Error> {
         let mut replayed = false;
         loop {
-            let token = self.token().await?;
+            let token = self.token(call).await?;
             let mut headers = vec![
                 ("accept", "application/json".to_owned()),
                 ("authorization", format!("Bearer {}", token.expose())),
@@ -69,30 +203,39 @@ impl<T: Transport, C: Clock> Client<T, C> {
             if body.is_some() {
                 headers.push(("content-type", "application/json".to_owned()));
             }
-            let request = Request { method, url: url.clone(), headers, body: body.clone() };
-            let response = self.transport.send(request).await.map_err(|e| transport_error(op, e))?;
-            if response.status == 401 && !replayed {
-                // The token expired early or was revoked: drop it and replay once.
-                replayed = true;
-                self.forget_token(&token);
-                continue;
+            if let Some(key) = idempotency_key {
+                headers.push(("idempotency-key", key.to_owned()));
             }
-            if !(200..300).contains(&response.status) {
-                return Err(api_error(op, &response));
+            let request =
+                Request { method, url: self.config.base_url.join(path), headers, body: body.map(str::to_owned) };
+            match self.exchange(call, path, request).await {
+                Err(Error::Api(e)) if e.kind == ApiErrorKind::Unauthorized && !replayed => {
+                    replayed = true;
+                    self.forget_token(&token);
+                }
+                Err(e) => return Err(e),
+                Ok(response) => {
+                    let value = parse_body(call.op, &response)?;
+                    return wire::decode_payment_request(&value, &response.body)
+                        .map_err(|detail| decode_error(call.op, &response, detail));
+                }
             }
-            let value = parse_body(op, &response)?;
-            return wire::decode_payment_request(&value, &response.body)
-                .map_err(|detail| decode_error(op, &response, detail));
         }
     }
 
-    /// A fresh token, from the cache or from `POST /oauth/token`.
-    async fn token(&self) -> Result<AccessToken, Error> {
-        let now = self.clock.now_ms();
-        if let Some(cached) = self.token.borrow().as_ref().filter(|t| t.is_fresh(now)) {
-            return Ok(cached.token.clone());
+    /// A fresh token: from the cache, or from `POST /oauth/token`. Concurrent
+    /// callers on a cold cache wait for the one request in flight.
+    async fn token<S: Signal>(&self, call: &Call<'_, S>) -> Result<AccessToken, Error> {
+        if let Some(token) = self.cached_token() {
+            return Ok(token);
         }
-        let op = Operation::Token;
+        let _turn = match race(self.token_gate.lock(), call.signal.aborted()).await {
+            Either::Left(guard) => guard,
+            Either::Right(()) => return Err(Error::Aborted { operation: call.op, cause: None }),
+        };
+        if let Some(token) = self.cached_token() {
+            return Ok(token);
+        }
         let request = Request {
             method: Method::Post,
             url: self.config.base_url.join("/oauth/token"),
@@ -103,22 +246,132 @@ impl<T: Transport, C: Clock> Client<T, C> {
             ],
             body: Some("grant_type=client_credentials".to_owned()),
         };
-        let response = self.transport.send(request).await.map_err(|e| transport_error(op, e))?;
-        if response.status != 200 {
-            return Err(api_error(op, &response));
-        }
-        let value = parse_body(op, &response)?;
-        let cached =
-            auth::decode_token(&value, self.clock.now_ms()).map_err(|e| decode_error(op, &response, e.to_string()))?;
+        let token_call = Call { op: Operation::Token, ..*call };
+        let response = self.exchange(&token_call, "/oauth/token", request).await?;
+        let value = parse_body(Operation::Token, &response)?;
+        let cached = auth::decode_token(&value, self.platform.now_ms())
+            .map_err(|e| decode_error(Operation::Token, &response, e.to_string()))?;
         let token = cached.token.clone();
         *self.token.borrow_mut() = Some(cached);
         Ok(token)
+    }
+
+    fn cached_token(&self) -> Option<AccessToken> {
+        let now = self.platform.now_ms();
+        self.token.borrow().as_ref().filter(|t| t.is_fresh(now)).map(|t| t.token.clone())
     }
 
     fn forget_token(&self, used: &AccessToken) {
         let mut cache = self.token.borrow_mut();
         if cache.as_ref().is_some_and(|c| &c.token == used) {
             *cache = None;
+        }
+    }
+
+    /// Time left before the call's deadline, if it has one.
+    fn remaining<S>(&self, call: &Call<'_, S>) -> Option<u64> {
+        call.deadline.map(|(at, _)| at.saturating_sub(self.platform.now_ms()))
+    }
+
+    fn deadline_error<S>(&self, call: &Call<'_, S>) -> Error {
+        Error::Timeout { operation: call.op, timeout_ms: call.deadline.map_or(call.timeout_ms, |(_, total)| total) }
+    }
+
+    /// Waits `ms` unless the signal fires or the deadline comes first.
+    async fn wait<S: Signal>(&self, call: &Call<'_, S>, ms: u64) -> Result<(), Error> {
+        if let Some(left) = self.remaining(call) {
+            if ms >= left {
+                return Err(self.deadline_error(call));
+            }
+        }
+        if ms == 0 {
+            return Ok(());
+        }
+        self.pause(ms, call.signal, call.op).await
+    }
+
+    /// Sends one request with rate limiting, per-attempt timeouts and
+    /// retries, and returns the first 2xx response.
+    async fn exchange<S: Signal>(&self, call: &Call<'_, S>, path: &str, request: Request) -> Result<Response, Error> {
+        let mut retries = 0;
+        loop {
+            if call.signal.is_aborted() {
+                return Err(Error::Aborted { operation: call.op, cause: None });
+            }
+            // A slot from the limiter: FIFO, and given back if we never use it.
+            let now = self.platform.now_ms();
+            let slot = self.limiter.reserve(&self.config.client_id, now).await.map_err(|detail| Error::Network {
+                operation: call.op,
+                detail: format!("the rate limiter failed: {detail}"),
+                cause: None,
+            })?;
+            if let Err(e) = self.wait(call, slot.saturating_sub(now)).await {
+                self.limiter.release(&self.config.client_id, slot);
+                return Err(e);
+            }
+            let attempt = retries + 1;
+            let method = request.method.as_str();
+            if let Some(o) = &self.observer {
+                o.on_request(&RequestEvent { method, path: path.to_owned(), attempt });
+            }
+            let started = self.platform.now_ms();
+            let limit = self.remaining(call).map_or(call.timeout_ms, |left| left.min(call.timeout_ms));
+            let timeout = async {
+                self.platform.sleep(limit).await;
+            };
+            // Losing the race drops the transport future, which aborts the request.
+            let sent = race(self.transport.send(request.clone()), race(timeout, call.signal.aborted())).await;
+            let (outcome, result) = match sent {
+                Either::Left(Ok(response)) => (Outcome::Status(response.status), Ok(response)),
+                Either::Left(Err(e)) => (Outcome::Connection, Err(transport_error(call.op, e))),
+                Either::Right(Either::Left(())) => {
+                    let error = if call.deadline.is_some_and(|(at, _)| self.platform.now_ms() >= at) {
+                        self.deadline_error(call)
+                    } else {
+                        Error::Timeout { operation: call.op, timeout_ms: call.timeout_ms }
+                    };
+                    (Outcome::Connection, Err(error))
+                }
+                Either::Right(Either::Right(())) => return Err(Error::Aborted { operation: call.op, cause: None }),
+            };
+            if let Some(o) = &self.observer {
+                let (status, request_id) = match &result {
+                    Ok(r) => (Some(r.status), request_id(r)),
+                    Err(e) => (e.status(), e.request_id().map(str::to_owned)),
+                };
+                let duration_ms = self.platform.now_ms().saturating_sub(started);
+                o.on_response(&ResponseEvent {
+                    method,
+                    path: path.to_owned(),
+                    attempt,
+                    status,
+                    duration_ms,
+                    request_id,
+                });
+            }
+            let (error, retry_after_ms) = match result {
+                Ok(response) if (200..300).contains(&response.status) => return Ok(response),
+                Ok(response) => {
+                    let after = response
+                        .header("retry-after")
+                        .and_then(|v| retry::parse_retry_after(v, self.platform.now_ms()));
+                    (api_error(call.op, &response, after), after)
+                }
+                Err(e) => (e, None),
+            };
+            let mut jitter_bytes = [0u8; 4];
+            self.platform.fill_random(&mut jitter_bytes);
+            let jitter = f64::from(u32::from_le_bytes(jitter_bytes)) / (f64::from(u32::MAX) + 1.0);
+            match retry::decide(outcome, retry_after_ms, retries, &call.policy, self.remaining(call), jitter) {
+                Decision::RetryAfter(ms) => {
+                    self.wait(call, ms).await?;
+                    retries += 1;
+                }
+                Decision::Stop(StopReason::Deadline) if !matches!(error, Error::Api(_)) => {
+                    return Err(self.deadline_error(call));
+                }
+                Decision::Stop(_) => return Err(error),
+            }
         }
     }
 }
@@ -142,7 +395,7 @@ fn decode_error(operation: Operation, response: &Response, detail: String) -> Er
     Error::Decode { operation, status: response.status, detail, request_id: request_id(response) }
 }
 
-fn api_error(operation: Operation, response: &Response) -> Error {
+fn api_error(operation: Operation, response: &Response, retry_after_ms: Option<u64>) -> Error {
     let body = json::parse(&response.body).map(|v| wire::decode_error_body(&v)).unwrap_or_default();
     Error::Api(ApiError {
         operation,
@@ -152,7 +405,7 @@ fn api_error(operation: Operation, response: &Response) -> Error {
         server_message: body.message,
         field: body.field,
         request_id: request_id(response),
-        retry_after: response.header("retry-after").and_then(wire::parse_retry_after_seconds),
+        retry_after: retry_after_ms.map(|ms| ms.div_ceil(1000)),
     })
 }
 

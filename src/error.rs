@@ -123,7 +123,8 @@ pub struct ApiError {
     pub field: Option<String>,
     /// The `X-Request-Id` of the response, to quote to support.
     pub request_id: Option<String>,
-    /// The `Retry-After` delay in seconds, when the server sent a valid one.
+    /// The `Retry-After` delay in seconds (rounded up), when the server sent
+    /// a valid one in either RFC 9110 form.
     pub retry_after: Option<u64>,
 }
 
@@ -225,12 +226,44 @@ pub enum Error {
         /// The platform's own error.
         cause: Option<Cause>,
     },
+    /// An attempt, or the whole call with its retries, ran out of time.
+    #[error("{operation}: no response within {timeout_ms} ms")]
+    Timeout {
+        /// Which call failed.
+        operation: Operation,
+        /// The limit that was reached.
+        timeout_ms: u64,
+    },
+    /// The caller's signal fired; nothing more was done after it.
+    #[error("{operation}: aborted by the caller's signal")]
+    Aborted {
+        /// Which call was aborted.
+        operation: Operation,
+        /// The signal's reason.
+        cause: Option<Cause>,
+    },
+    /// A create whose last attempt may have reached the server: the payment
+    /// request may or may not exist. Retrying with the same idempotency key
+    /// is safe: the server returns the one it created, if any.
+    #[error(
+        "{source} The outcome is unknown: the payment request may have been created. Retry later with \
+         idempotencyKey \"{idempotency_key}\" to get the same payment request without risk of a duplicate."
+    )]
+    OutcomeUnknown {
+        /// The key every attempt was sent with.
+        idempotency_key: String,
+        /// The last attempt's error.
+        source: Box<Error>,
+    },
 }
 
 impl Error {
     /// A stable snake_case code to branch on.
     pub fn code(&self) -> &'static str {
         match self {
+            Error::OutcomeUnknown { source, .. } => source.code(),
+            Error::Timeout { .. } => "timeout",
+            Error::Aborted { .. } => "aborted",
             Error::Validation(_) => "validation_failed",
             Error::Api(e) => match e.kind {
                 ApiErrorKind::BadRequest => "bad_request",
@@ -251,6 +284,7 @@ impl Error {
     /// The HTTP status, when the API answered.
     pub fn status(&self) -> Option<u16> {
         match self {
+            Error::OutcomeUnknown { source, .. } => source.status(),
             Error::Api(e) => Some(e.status),
             Error::Decode { status, .. } => Some(*status),
             _ => None,
@@ -260,6 +294,7 @@ impl Error {
     /// The `X-Request-Id` of the response, when the API answered.
     pub fn request_id(&self) -> Option<&str> {
         match self {
+            Error::OutcomeUnknown { source, .. } => source.request_id(),
             Error::Api(e) => e.request_id.as_deref(),
             Error::Decode { request_id, .. } => request_id.as_deref(),
             _ => None,
@@ -269,6 +304,7 @@ impl Error {
     /// Whether the same call may succeed if tried again later.
     pub fn retryable(&self) -> bool {
         match self {
+            Error::OutcomeUnknown { .. } | Error::Timeout { .. } => true,
             Error::Api(e) => matches!(e.kind, ApiErrorKind::RateLimited) || matches!(e.status, 500 | 502 | 503 | 504),
             Error::Network { .. } => true,
             _ => false,
@@ -278,6 +314,11 @@ impl Error {
     /// What to do about it.
     pub fn hint(&self) -> &'static str {
         match self {
+            Error::OutcomeUnknown { .. } => {
+                "the payment request may exist: retry with the same idempotencyKey, which cannot create a duplicate"
+            }
+            Error::Timeout { .. } => "the API did not answer in time: retry later, or raise timeoutMs",
+            Error::Aborted { .. } => "the call was cancelled by its AbortSignal",
             Error::Validation(_) => "fix the fields listed in `errors`; nothing was sent",
             Error::Api(e) => e.hint(),
             Error::Decode { .. } => {

@@ -1,6 +1,7 @@
 //! What the core asks of the platform: a transport that sends one HTTP
-//! request, and a clock. Both are injected, so the core runs natively in
-//! tests and over `fetch` in wasm.
+//! request, time and randomness ([`Platform`]), and the caller's cancellation
+//! [`Signal`]. All are injected, so the core runs natively in tests and over
+//! `fetch`, `setTimeout` and `crypto.getRandomValues` in wasm.
 
 use std::fmt;
 
@@ -113,8 +114,72 @@ pub trait Transport {
     async fn send(&self, request: Request) -> Result<Response, TransportError>;
 }
 
-/// Wall-clock time in milliseconds since the Unix epoch.
-pub trait Clock {
-    /// Now.
+/// Time, timers and randomness.
+#[allow(async_fn_in_trait)]
+pub trait Platform {
+    /// Wall-clock time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
+    /// Completes after `ms` milliseconds.
+    async fn sleep(&self, ms: u64);
+    /// Fills `buf` with cryptographically secure random bytes.
+    fn fill_random(&self, buf: &mut [u8]);
+}
+
+/// A caller's cancellation signal (an `AbortSignal` in JS).
+#[allow(async_fn_in_trait)]
+pub trait Signal {
+    /// Whether it has fired.
+    fn is_aborted(&self) -> bool;
+    /// Completes when it fires.
+    async fn aborted(&self);
+}
+
+/// A signal that never fires.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NeverAborted;
+
+impl Signal for NeverAborted {
+    fn is_aborted(&self) -> bool {
+        false
+    }
+    async fn aborted(&self) {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// What an observer hears before each attempt. No headers, no bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestEvent {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path, e.g. `/payment/request`.
+    pub path: String,
+    /// 1 for the first attempt, 2 for the first retry, ...
+    pub attempt: u32,
+}
+
+/// What an observer hears after each attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseEvent {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path.
+    pub path: String,
+    /// 1 for the first attempt, 2 for the first retry, ...
+    pub attempt: u32,
+    /// The status, or `None` when no response arrived.
+    pub status: Option<u16>,
+    /// Time from send to the end of the body, in ms.
+    pub duration_ms: u64,
+    /// The response's `X-Request-Id`.
+    pub request_id: Option<String>,
+}
+
+/// Hooks for logging and metrics. They never see headers or bodies, so no
+/// credential can reach a log through them.
+pub trait Observer {
+    /// Before an attempt is sent.
+    fn on_request(&self, event: &RequestEvent);
+    /// After an attempt ended.
+    fn on_response(&self, event: &ResponseEvent);
 }

@@ -3,7 +3,7 @@
 //!
 //! The core (validation, wire format, token cache, error mapping) has no
 //! JavaScript dependency and runs natively; the platform enters through the
-//! [`Transport`] and [`Clock`] traits. Everything `#[wasm_bindgen]` lives in
+//! [`Transport`], [`Platform`], [`Signal`] and [`limiter::RateLimiter`] traits. Everything `#[wasm_bindgen]` lives in
 //! the `bindings` module, compiled only for `wasm32`.
 //!
 //! ```
@@ -27,6 +27,7 @@ mod error;
 mod http;
 mod json;
 pub mod limiter;
+mod race;
 pub mod retry;
 mod secret;
 mod uuid;
@@ -39,14 +40,18 @@ mod bindings;
 pub use bindings::{validate_payment_request_js, PaymentClient};
 
 pub use auth::{DEFAULT_TOKEN_TTL_MS, REFRESH_SKEW_MS};
-pub use client::Client;
+pub use client::{Client, POLL_INITIAL_MS, POLL_MAX_MS};
 pub use currency::minor_unit_exponent;
 pub use error::{ApiError, ApiErrorKind, Cause, Error, FieldError, Operation, ValidationErrors};
-pub use http::{Clock, Method, Request, Response, Transport, TransportError};
+pub use http::{
+    Method, NeverAborted, Observer, Platform, Request, RequestEvent, Response, ResponseEvent, Signal, Transport,
+    TransportError,
+};
 pub use secret::{AccessToken, ClientSecret};
 pub use validate::{
-    validate_client_options, validate_payment_id, validate_payment_request, BaseUrl, ClientConfig, Input,
-    NewPaymentRequest, PaymentId, CLIENT_OPTIONS, MAX_REDIRECT_URL_BYTES, MAX_REFERENCE_ID_CHARS, MAX_SAFE_INTEGER,
+    validate_call_options, validate_client_options, validate_payment_id, validate_payment_request, BaseUrl,
+    CallOptions, ClientConfig, Environment, Input, NewPaymentRequest, PaymentId, CALL_OPTIONS, CLIENT_OPTIONS,
+    DEFAULT_TIMEOUT_MS, MAX_REDIRECT_URL_BYTES, MAX_REFERENCE_ID_CHARS, MAX_RETRIES_LIMIT, MAX_SAFE_INTEGER,
     PAYMENT_REQUEST_FIELDS,
 };
 pub use wire::{PaymentRequest, Status};

@@ -23,9 +23,32 @@ pub(crate) fn canonical(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// A version 4 (random) UUID from 16 random bytes, lower-case hyphenated.
+pub(crate) fn v4(mut bytes: [u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::canonical;
+    use super::{canonical, v4};
+
+    #[test]
+    fn v4_sets_version_and_variant() {
+        assert_eq!(v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(v4([0; 16]), "00000000-0000-4000-8000-000000000000");
+        assert_eq!(canonical(&v4([0xa5; 16])).as_deref(), Some(v4([0xa5; 16]).as_str()));
+    }
 
     #[test]
     fn canonicalises_any_case() {

@@ -31,6 +31,8 @@ pub enum Input {
     String(String),
     /// A plain object: its own enumerable keys and values, in order.
     Object(Vec<(String, Input)>),
+    /// A function (a callback option).
+    Function,
     /// Anything else (an array, a function, a symbol, a nested object): its
     /// description for messages, e.g. "an array".
     Other(&'static str),
@@ -46,6 +48,7 @@ impl Input {
             Input::BigInt(_) => "a bigint",
             Input::String(_) => "a string",
             Input::Object(_) => "an object",
+            Input::Function => "a function",
             Input::Other(what) => what,
         }
     }
@@ -584,27 +587,75 @@ pub struct ClientConfig {
     pub client_secret: ClientSecret,
     /// Where the API lives.
     pub base_url: BaseUrl,
+    /// Retries after the first attempt (default 2).
+    pub max_retries: u32,
+    /// The limit for one attempt, in ms (default 30 000).
+    pub timeout_ms: u64,
+    /// The limit for a whole call with its retries, in ms (default: none).
+    pub total_timeout_ms: Option<u64>,
+    /// Requests per second per clientId, token requests and retries included
+    /// (default 5, the API's limit; 0 turns client-side limiting off).
+    pub rate_limit: u32,
 }
 
-/// The options of a client, as the caller spells them.
-pub const CLIENT_OPTIONS: &[&str] = &["clientId", "clientSecret", "baseUrl"];
+/// The default limit for one attempt.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// The most retries one call may be given.
+pub const MAX_RETRIES_LIMIT: u32 = 10;
 
-/// Validates `{ clientId, clientSecret, baseUrl }`.
+/// The options of a client, as the caller spells them.
+pub const CLIENT_OPTIONS: &[&str] = &[
+    "clientId",
+    "clientSecret",
+    "baseUrl",
+    "maxRetries",
+    "timeoutMs",
+    "totalTimeoutMs",
+    "rateLimit",
+    "dangerouslyAllowBrowser",
+    "onRequest",
+    "onResponse",
+];
+
+/// Where the client is being constructed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Environment {
+    /// A browser page: a `window` and a `document` are present (not Workers,
+    /// Deno, Bun or Node).
+    pub browser: bool,
+}
+
+fn check_integer(field: &'static str, input: &Input, min: u64, max: u64) -> Result<Option<u64>, FieldError> {
+    let bad = || {
+        FieldError::new(field, "option_invalid", format!("{field} must be an integer from {min} to {max}, or left out"))
+    };
+    match input {
+        Input::Missing | Input::Null => Ok(None),
+        Input::Number(n) if n.trunc() == *n && *n >= min as f64 && *n <= max as f64 => Ok(Some(*n as u64)),
+        _ => Err(bad()),
+    }
+}
+
+/// Validates `{ clientId, clientSecret, baseUrl, maxRetries?, timeoutMs?,
+/// totalTimeoutMs?, rateLimit?, dangerouslyAllowBrowser?, onRequest?, onResponse? }`.
 ///
 /// ```
-/// use payreq::{validate_client_options, Input};
+/// use payreq::{validate_client_options, Environment, Input};
 /// let options = Input::Object(vec![
 ///     ("clientId".into(), "id".into()),
 ///     ("clientSecret".into(), "s3cret".into()),
 ///     ("baseUrl".into(), "http://127.0.0.1:8080/".into()),
 /// ]);
-/// let config = validate_client_options(&options).unwrap();
+/// let config = validate_client_options(&options, Environment::default()).unwrap();
 /// assert_eq!(config.base_url.join("/oauth/token"), "http://127.0.0.1:8080/oauth/token");
+/// assert_eq!((config.max_retries, config.rate_limit), (2, 5));
 /// ```
 ///
 /// # Errors
-/// Every option that fails, each naming its field. Messages never contain the secret.
-pub fn validate_client_options(input: &Input) -> Result<ClientConfig, ValidationErrors> {
+/// Every option that fails, each naming its field. Messages never contain
+/// the secret. In a browser, a secret is refused unless
+/// `dangerouslyAllowBrowser: true`.
+pub fn validate_client_options(input: &Input, env: Environment) -> Result<ClientConfig, ValidationErrors> {
     let mut errors = Vec::new();
     let Input::Object(fields) = input else {
         return Err(ValidationErrors(vec![FieldError::new(
@@ -636,7 +687,29 @@ pub fn validate_client_options(input: &Input) -> Result<ClientConfig, Validation
             None
         }
     };
+    let allow_browser = match input.field("dangerouslyAllowBrowser") {
+        Input::Missing | Input::Null => false,
+        Input::Bool(b) => *b,
+        _ => {
+            errors.push(FieldError::new(
+                "dangerouslyAllowBrowser",
+                "option_invalid",
+                "dangerouslyAllowBrowser must be true or false",
+            ));
+            false
+        }
+    };
     let client_secret = match input.field("clientSecret") {
+        Input::String(_) if env.browser && !allow_browser => {
+            errors.push(FieldError::new(
+                "clientSecret",
+                "secret_in_browser",
+                "a client secret must never be shipped to a browser, where every visitor can read it: create payment \
+                 requests on your server and use validatePaymentRequest in the page. For tests against a local \
+                 sandbox only, pass dangerouslyAllowBrowser: true",
+            ));
+            None
+        }
         Input::String(s) if !s.is_empty() => Some(ClientSecret::new(s.clone())),
         _ => {
             errors.push(FieldError::new(
@@ -648,11 +721,97 @@ pub fn validate_client_options(input: &Input) -> Result<ClientConfig, Validation
         }
     };
     let base_url = check_base_url(input.field("baseUrl")).map_err(|e| errors.push(e)).ok();
-    match (client_id, client_secret, base_url) {
-        (Some(client_id), Some(client_secret), Some(base_url)) if errors.is_empty() => {
-            Ok(ClientConfig { client_id, client_secret, base_url })
+    let mut integer =
+        |field, min, max| check_integer(field, input.field(field), min, max).map_err(|e| errors.push(e)).ok().flatten();
+    let max_retries = integer("maxRetries", 0, u64::from(MAX_RETRIES_LIMIT)).map_or(2, |n| n as u32);
+    let timeout_ms = integer("timeoutMs", 1, 600_000).unwrap_or(DEFAULT_TIMEOUT_MS);
+    let total_timeout_ms = integer("totalTimeoutMs", 1, 3_600_000);
+    let rate_limit = integer("rateLimit", 0, 10_000).map_or(crate::limiter::DEFAULT_LIMIT, |n| n as u32);
+    for hook in ["onRequest", "onResponse"] {
+        if !matches!(input.field(hook), Input::Missing | Input::Null | Input::Function) {
+            errors.push(FieldError::new(hook, "option_invalid", format!("{hook} must be a function")));
         }
+    }
+    match (client_id, client_secret, base_url) {
+        (Some(client_id), Some(client_secret), Some(base_url)) if errors.is_empty() => Ok(ClientConfig {
+            client_id,
+            client_secret,
+            base_url,
+            max_retries,
+            timeout_ms,
+            total_timeout_ms,
+            rate_limit,
+        }),
         _ => Err(ValidationErrors(errors)),
+    }
+}
+
+/// Per-call options, each overriding the client's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+    /// The limit for one attempt, in ms.
+    pub timeout_ms: Option<u64>,
+    /// The limit for the whole call with its retries, in ms.
+    pub total_timeout_ms: Option<u64>,
+    /// The `Idempotency-Key` of a create (a UUID v4 is drawn when absent).
+    pub idempotency_key: Option<String>,
+}
+
+/// The options of `createPaymentRequest`; `getPaymentRequest` takes the same less `idempotencyKey`.
+pub const CALL_OPTIONS: &[&str] = &["idempotencyKey", "signal", "maxRetries", "timeoutMs", "totalTimeoutMs"];
+
+/// Validates per-call options `{ idempotencyKey?, signal?, maxRetries?, timeoutMs?, totalTimeoutMs? }`.
+/// `signal` is checked by the caller (it must be an `AbortSignal`); here it
+/// only has to be an object.
+///
+/// # Errors
+/// Every option that fails, each naming its field.
+pub fn validate_call_options(input: &Input, create: bool) -> Result<CallOptions, ValidationErrors> {
+    let mut errors = Vec::new();
+    let fields = match input {
+        Input::Missing | Input::Null => return Ok(CallOptions::default()),
+        Input::Object(fields) => fields,
+        other => {
+            return Err(ValidationErrors(vec![FieldError::new(
+                "options",
+                "options_not_object",
+                format!("call options must be an object, not {}", other.describe()),
+            )]))
+        }
+    };
+    let known = if create { CALL_OPTIONS } else { &CALL_OPTIONS[1..] };
+    unknown_fields(fields, known, &mut errors);
+    let idempotency_key = match input.field("idempotencyKey") {
+        Input::Missing | Input::Null => None,
+        Input::String(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| (0x21..=0x7e).contains(&b)) => {
+            Some(k.clone())
+        }
+        _ => {
+            errors.push(FieldError::new(
+                "idempotencyKey",
+                "idempotency_key_invalid",
+                "idempotencyKey must be 1 to 255 printable ASCII characters without spaces, e.g. a UUID",
+            ));
+            None
+        }
+    };
+    if matches!(
+        input.field("signal"),
+        Input::Bool(_) | Input::Number(_) | Input::String(_) | Input::BigInt(_) | Input::Function
+    ) {
+        errors.push(FieldError::new("signal", "option_invalid", "signal must be an AbortSignal"));
+    }
+    let mut integer =
+        |field, min, max| check_integer(field, input.field(field), min, max).map_err(|e| errors.push(e)).ok().flatten();
+    let max_retries = integer("maxRetries", 0, u64::from(MAX_RETRIES_LIMIT)).map(|n| n as u32);
+    let timeout_ms = integer("timeoutMs", 1, 600_000);
+    let total_timeout_ms = integer("totalTimeoutMs", 1, 3_600_000);
+    if errors.is_empty() {
+        Ok(CallOptions { max_retries, timeout_ms, total_timeout_ms, idempotency_key })
+    } else {
+        Err(ValidationErrors(errors))
     }
 }
 

@@ -144,15 +144,6 @@ fn wire_to_js_field(field: &str) -> String {
     out
 }
 
-/// `Retry-After` as delta-seconds; `None` for anything malformed.
-pub(crate) fn parse_retry_after_seconds(value: &str) -> Option<u64> {
-    let v = value.trim();
-    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    v.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,14 +195,5 @@ mod tests {
         let long = format!(r#"{{"message":"{}"}}"#, "m".repeat(1000));
         assert_eq!(decode_error_body(&parse(&long).unwrap()).message.unwrap().len(), MAX_SERVER_MESSAGE);
         assert_eq!(decode_error_body(&parse("[1]").unwrap()), ErrorBody::default());
-    }
-
-    #[test]
-    fn retry_after_seconds() {
-        assert_eq!(parse_retry_after_seconds("2"), Some(2));
-        assert_eq!(parse_retry_after_seconds(" 10 "), Some(10));
-        for bad in ["-3", "1.5", "soon", "", "Wed, 21 Oct 2015 07:28:00 GMT"] {
-            assert_eq!(parse_retry_after_seconds(bad), None, "{bad}");
-        }
     }
 }

@@ -37,7 +37,7 @@ fn shallow(value: &JsValue, top: bool) -> Input {
     } else if js_sys::Array::is_array(value) {
         Input::Other("an array")
     } else if value.is_function() {
-        Input::Other("a function")
+        Input::Function
     } else if value.is_symbol() {
         Input::Other("a symbol")
     } else if top && value.is_object() {
@@ -142,6 +142,9 @@ fn class_name(error: &Error) -> &'static str {
             _ => "ApiError",
         },
         Error::Decode { .. } => "DecodeError",
+        Error::Timeout { .. } => "TimeoutError",
+        Error::Aborted { .. } => "AbortError",
+        Error::OutcomeUnknown { source, .. } => class_name(source),
         _ => "NetworkError",
     }
 }
@@ -157,6 +160,17 @@ pub(crate) fn error_to_js(error: Error) -> JsValue {
     set(&props, "retryable", &JsValue::from_bool(error.retryable()));
     set(&props, "hint", &JsValue::from_str(error.hint()));
     let mut message = error.to_string();
+    let (error, key) = match error {
+        Error::OutcomeUnknown { idempotency_key, source } => {
+            set(&props, "outcomeUnknown", &JsValue::TRUE);
+            set(&props, "idempotencyKey", &JsValue::from_str(&idempotency_key));
+            (*source, true)
+        }
+        e => (e, false),
+    };
+    if !key {
+        set(&props, "outcomeUnknown", &JsValue::FALSE);
+    }
     match &error {
         Error::Validation(v) => {
             set(&props, "errors", &field_errors_to_js(&v.0));
@@ -171,7 +185,7 @@ pub(crate) fn error_to_js(error: Error) -> JsValue {
         }
         _ => {}
     }
-    if let Error::Network { cause: Some(cause), .. } = &error {
+    if let Error::Network { cause: Some(cause), .. } | Error::Aborted { cause: Some(cause), .. } = &error {
         if let Some(js) = cause.0.downcast_ref::<JsValue>() {
             set(&props, "cause", js);
         }

@@ -1,11 +1,11 @@
-//! The platform: the global `fetch` and `Date.now`.
+//! The transport: the global `fetch`, with one `AbortController` per attempt.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::Cause;
-use crate::http::{Clock, Request, Response, Transport, TransportError};
+use crate::http::{Request, Response, Transport, TransportError};
 
 #[wasm_bindgen]
 extern "C" {
@@ -21,6 +21,14 @@ extern "C" {
     fn headers(this: &FetchResponse) -> FetchHeaders;
     #[wasm_bindgen(method)]
     fn text(this: &FetchResponse) -> js_sys::Promise;
+
+    type AbortController;
+    #[wasm_bindgen(constructor, catch)]
+    fn new() -> Result<AbortController, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &AbortController) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn abort(this: &AbortController);
 
     type FetchHeaders;
     #[wasm_bindgen(method)]
@@ -65,6 +73,12 @@ impl Transport for FetchTransport {
         if let Some(body) = &request.body {
             set(&init, "body", &JsValue::from_str(body));
         }
+        // One controller per attempt: when the core drops this future (a
+        // timeout, the caller's abort), the guard aborts the request itself.
+        let guard = AbortOnDrop(AbortController::new().ok());
+        if let Some(controller) = &guard.0 {
+            set(&init, "signal", &controller.signal());
+        }
         let connect = |e: JsValue| TransportError::Connect { detail: describe(&e), cause: Some(Cause(Box::new(e))) };
         let promise = global_fetch(&request.url, &init).map_err(connect)?;
         let response: FetchResponse = JsFuture::from(promise).await.map_err(connect)?.unchecked_into();
@@ -81,15 +95,23 @@ impl Transport for FetchTransport {
             request_id: js_headers.get("x-request-id"),
             detail: describe(&e),
         })?;
+        guard.disarm();
         Ok(Response { status, headers, body: body.as_string().unwrap_or_default() })
     }
 }
 
-/// `Date.now()`.
-pub(crate) struct JsClock;
+struct AbortOnDrop(Option<AbortController>);
 
-impl Clock for JsClock {
-    fn now_ms(&self) -> u64 {
-        js_sys::Date::now() as u64
+impl AbortOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
     }
 }

@@ -1,69 +1,192 @@
 //! The JavaScript surface: every `#[wasm_bindgen]` item of the crate.
 //!
-//! This layer only converts: JS values into [`Input`], core results into JS
-//! objects, core errors into the `Error` subclasses of `errors.js`. All rules
-//! live in the core.
+//! This layer only converts: JS values into [`Input`](crate::Input), core
+//! results into JS objects, core errors into the `Error` subclasses of
+//! `errors.js`. All rules live in the core.
 
 mod convert;
 mod fetch;
+mod platform;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::client::Client;
-use crate::error::Error;
-use crate::validate::{validate_client_options, validate_payment_id, validate_payment_request};
+use crate::error::{Error, FieldError, ValidationErrors};
+use crate::limiter::{LocalLimiter, WINDOW_MS};
+use crate::validate::{
+    validate_call_options, validate_client_options, validate_payment_id, validate_payment_request, Environment,
+};
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
-use fetch::{FetchTransport, JsClock};
+use fetch::FetchTransport;
+use platform::{AbortSignal, JsObserver, JsPlatform, JsSignal};
+
+type Inner = Client<FetchTransport, JsPlatform, LocalLimiter>;
+
+thread_local! {
+    /// One limiter per isolate and rate: every client with the same clientId
+    /// (and rate) shares its sliding window, whoever constructed it.
+    static LIMITERS: RefCell<HashMap<u32, LocalLimiter>> = RefCell::new(HashMap::new());
+}
+
+/// The default wait of `waitForPayment`, in ms.
+const DEFAULT_WAIT_MS: u64 = 300_000;
 
 /// A payment-request API client for server-side code.
 #[wasm_bindgen]
 pub struct PaymentClient {
-    inner: Rc<Client<FetchTransport, JsClock>>,
+    inner: Rc<Inner>,
+}
+
+fn global(name: &str) -> JsValue {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A browser page: `window` is the global object and a `document` exists.
+fn in_browser() -> bool {
+    global("window") == JsValue::from(js_sys::global()) && global("document").is_object()
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    if object.is_object() {
+        js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn invalid(field: &str, code: &'static str, message: &str) -> JsValue {
+    error_to_js(Error::Validation(ValidationErrors(vec![FieldError::new(field, code, message)])))
+}
+
+/// The caller's `signal`, if any: anything with a boolean `aborted` and an
+/// `addEventListener` (an `AbortSignal` in every runtime).
+fn signal_of(options: &JsValue) -> Result<Option<JsSignal>, JsValue> {
+    let signal = get(options, "signal");
+    if signal.is_undefined() || signal.is_null() {
+        return Ok(None);
+    }
+    if get(&signal, "aborted").as_bool().is_none() || !get(&signal, "addEventListener").is_function() {
+        return Err(invalid("signal", "option_invalid", "signal must be an AbortSignal"));
+    }
+    Ok(Some(JsSignal::new(signal.unchecked_into::<AbortSignal>())))
+}
+
+/// Converts an error, giving an abort the signal's reason as its `cause`.
+fn reject(error: Error, signal: Option<&JsSignal>) -> JsValue {
+    match (error, signal) {
+        (Error::Aborted { operation, .. }, Some(s)) => {
+            error_to_js(Error::Aborted { operation, cause: Some(crate::error::Cause(Box::new(s.reason()))) })
+        }
+        (e, _) => error_to_js(e),
+    }
 }
 
 #[wasm_bindgen]
 impl PaymentClient {
-    /// Creates a client from `{ clientId, clientSecret, baseUrl }`.
+    /// Creates a client from `{ clientId, clientSecret, baseUrl, maxRetries?,
+    /// timeoutMs?, totalTimeoutMs?, rateLimit?, dangerouslyAllowBrowser?,
+    /// onRequest?, onResponse? }`.
     ///
     /// # Errors
-    /// Throws a `ValidationError` naming each invalid option.
+    /// Throws a `ValidationError` naming each invalid option, and in a browser
+    /// refuses a secret unless `dangerouslyAllowBrowser: true`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<PaymentClient, JsValue> {
-        let config = validate_client_options(&to_input(&options)).map_err(|e| error_to_js(Error::Validation(e)))?;
-        Ok(PaymentClient { inner: Rc::new(Client::new(config, FetchTransport, JsClock)) })
+        let env = Environment { browser: in_browser() };
+        let config =
+            validate_client_options(&to_input(&options), env).map_err(|e| error_to_js(Error::Validation(e)))?;
+        let limiter = LIMITERS.with(|l| {
+            l.borrow_mut()
+                .entry(config.rate_limit)
+                .or_insert_with(|| LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS))
+                .clone()
+        });
+        let hook = |name| get(&options, name).dyn_into::<js_sys::Function>().ok();
+        let (on_request, on_response) = (hook("onRequest"), hook("onResponse"));
+        let mut client = Client::new(config, FetchTransport, JsPlatform, limiter);
+        if on_request.is_some() || on_response.is_some() {
+            client = client.with_observer(Box::new(JsObserver { on_request, on_response }));
+        }
+        Ok(PaymentClient { inner: Rc::new(client) })
     }
 
-    /// Validates `input` and creates a payment request; resolves to the resource.
+    /// Validates `input` and creates a payment request; resolves to the
+    /// resource. `options`: `{ idempotencyKey?, signal?, maxRetries?,
+    /// timeoutMs?, totalTimeoutMs? }`.
     ///
     /// # Errors
     /// Rejects with a `ValidationError` before any network call, or with the
     /// typed error of the failed call.
     #[wasm_bindgen(js_name = createPaymentRequest)]
-    pub fn create_payment_request(&self, input: JsValue) -> js_sys::Promise {
-        let request = validate_payment_request(&to_input(&input));
+    pub fn create_payment_request(&self, input: JsValue, options: JsValue) -> js_sys::Promise {
+        let request = validate_payment_request(&to_input(&input)).map_err(|e| error_to_js(Error::Validation(e)));
+        let call = validate_call_options(&to_input(&options), true).map_err(|e| error_to_js(Error::Validation(e)));
+        let signal = signal_of(&options);
         let client = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move {
-            let request = request.map_err(|e| error_to_js(Error::Validation(e)))?;
-            let created = client.create_payment_request(&request).await.map_err(error_to_js)?;
-            Ok(payment_request_to_js(&created))
+            let (request, call, signal) = (request?, call?, signal?);
+            let result = match &signal {
+                Some(s) => client.create_payment_request(&request, &call, s).await,
+                None => client.create_payment_request(&request, &call, &crate::NeverAborted).await,
+            };
+            result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
         })
     }
 
-    /// Reads a payment request by its UUID (any case).
+    /// Reads a payment request by its UUID (any case). `options`: `{ signal?,
+    /// maxRetries?, timeoutMs?, totalTimeoutMs? }`.
     ///
     /// # Errors
     /// Rejects with a `ValidationError` for an id that is not a UUID, before
     /// any network call, or with the typed error of the failed call.
     #[wasm_bindgen(js_name = getPaymentRequest)]
-    pub fn get_payment_request(&self, id: JsValue) -> js_sys::Promise {
-        let id = validate_payment_id(&to_input(&id));
+    pub fn get_payment_request(&self, id: JsValue, options: JsValue) -> js_sys::Promise {
+        let id =
+            validate_payment_id(&to_input(&id)).map_err(|e| error_to_js(Error::Validation(ValidationErrors(vec![e]))));
+        let call = validate_call_options(&to_input(&options), false).map_err(|e| error_to_js(Error::Validation(e)));
+        let signal = signal_of(&options);
         let client = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move {
-            let id = id.map_err(|e| error_to_js(Error::Validation(crate::ValidationErrors(vec![e]))))?;
-            let found = client.get_payment_request(&id).await.map_err(error_to_js)?;
-            Ok(payment_request_to_js(&found))
+            let (id, call, signal) = (id?, call?, signal?);
+            let result = match &signal {
+                Some(s) => client.get_payment_request(&id, &call, s).await,
+                None => client.get_payment_request(&id, &call, &crate::NeverAborted).await,
+            };
+            result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
+        })
+    }
+
+    /// Polls until the payment request is paid, expired or cancelled, within
+    /// the rate limit. `options`: `{ timeoutMs? (default 300000), signal? }`.
+    ///
+    /// # Errors
+    /// Rejects with a `TimeoutError` when `timeoutMs` passes first, an
+    /// `AbortError` when the signal fires, or the error of a failed poll.
+    #[wasm_bindgen(js_name = waitForPayment)]
+    pub fn wait_for_payment(&self, id: JsValue, options: JsValue) -> js_sys::Promise {
+        let id =
+            validate_payment_id(&to_input(&id)).map_err(|e| error_to_js(Error::Validation(ValidationErrors(vec![e]))));
+        let timeout = match get(&options, "timeoutMs") {
+            v if v.is_undefined() => Ok(DEFAULT_WAIT_MS),
+            v => match v.as_f64() {
+                Some(n) if n.trunc() == n && (1.0..=86_400_000.0).contains(&n) => Ok(n as u64),
+                _ => Err(invalid("timeoutMs", "option_invalid", "timeoutMs must be an integer from 1 to 86400000")),
+            },
+        };
+        let signal = signal_of(&options);
+        let client = Rc::clone(&self.inner);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (id, timeout, signal) = (id?, timeout?, signal?);
+            let result = match &signal {
+                Some(s) => client.wait_for_payment(&id, timeout, s).await,
+                None => client.wait_for_payment(&id, timeout, &crate::NeverAborted).await,
+            };
+            result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
         })
     }
 }

@@ -237,7 +237,7 @@ fn base_url_rules() {
         ("http://127.8.9.10", "http://127.8.9.10/oauth/token"),
         ("http://[::1]:9", "http://[::1]:9/oauth/token"),
     ] {
-        let config = validate_client_options(&options(url)).unwrap();
+        let config = validate_client_options(&options(url), Environment::default()).unwrap();
         assert_eq!(config.base_url.join("/oauth/token"), joined);
     }
     for (url, code) in [
@@ -256,7 +256,7 @@ fn base_url_rules() {
         ("https://api.example.com/ v1", "base_url_whitespace"),
         ("https://api.example.com\\v1", "base_url_backslash"),
     ] {
-        let err = validate_client_options(&options(url)).unwrap_err();
+        let err = validate_client_options(&options(url), Environment::default()).unwrap_err();
         assert_eq!(err.0.iter().map(|e| e.code).collect::<Vec<_>>(), vec![code], "{url}");
     }
 }
@@ -268,7 +268,7 @@ fn client_option_errors_never_contain_the_secret() {
         ("baseUrl", "http://example.com".into()),
         ("clientID", "x".into()),
     ]);
-    let err = validate_client_options(&input).unwrap_err();
+    let err = validate_client_options(&input, Environment::default()).unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(!text.contains("tripwire"), "{text}");
     assert_eq!(
@@ -276,6 +276,76 @@ fn client_option_errors_never_contain_the_secret() {
         vec!["clientID:unknown_field", "clientId:client_id_missing", "baseUrl:base_url_not_https"]
     );
     assert!(err.0[0].message.contains("did you mean clientId?"));
-    let ok = validate_client_options(&options("https://api.example.com")).unwrap();
+    let ok = validate_client_options(&options("https://api.example.com"), Environment::default()).unwrap();
     assert!(!format!("{ok:?}").contains("tripwire"));
+}
+
+#[test]
+fn client_option_defaults_and_limits() {
+    let with = |key: &str, value: Input| {
+        let Input::Object(mut fields) = options("https://api.example.com") else { unreachable!() };
+        fields.push((key.to_owned(), value));
+        validate_client_options(&Input::Object(fields), Environment::default())
+    };
+    let config = validate_client_options(&options("https://api.example.com"), Environment::default()).unwrap();
+    assert_eq!(
+        (config.max_retries, config.timeout_ms, config.total_timeout_ms, config.rate_limit),
+        (2, 30_000, None, 5)
+    );
+    assert_eq!(with("maxRetries", Input::Number(0.0)).unwrap().max_retries, 0);
+    assert_eq!(with("rateLimit", Input::Number(0.0)).unwrap().rate_limit, 0);
+    assert_eq!(with("totalTimeoutMs", Input::Number(5_000.0)).unwrap().total_timeout_ms, Some(5_000));
+    for (key, value) in [
+        ("maxRetries", Input::Number(-1.0)),
+        ("maxRetries", Input::Number(1.5)),
+        ("maxRetries", Input::Number(11.0)),
+        ("maxRetries", Input::from("2")),
+        ("timeoutMs", Input::Number(0.0)),
+        ("timeoutMs", Input::Number(f64::NAN)),
+        ("rateLimit", Input::Number(f64::INFINITY)),
+        ("dangerouslyAllowBrowser", Input::from("yes")),
+        ("onRequest", Input::from("log")),
+    ] {
+        let err = with(key, value.clone()).unwrap_err();
+        assert_eq!((err.0[0].field.as_str(), err.0[0].code), (key, "option_invalid"), "{value:?}");
+    }
+    assert!(with("onRequest", Input::Function).is_ok());
+}
+
+#[test]
+fn a_secret_is_refused_in_a_browser_unless_explicitly_allowed() {
+    let browser = Environment { browser: true };
+    let err = validate_client_options(&options("https://api.example.com"), browser).unwrap_err();
+    assert_eq!((err.0[0].field.as_str(), err.0[0].code), ("clientSecret", "secret_in_browser"));
+    assert!(!format!("{err:?}").contains("tripwire"));
+    let Input::Object(mut fields) = options("http://127.0.0.1:1") else { unreachable!() };
+    fields.push(("dangerouslyAllowBrowser".into(), Input::Bool(true)));
+    assert!(validate_client_options(&Input::Object(fields), browser).is_ok());
+}
+
+#[test]
+fn call_options() {
+    let call = |pairs: &[(&str, Input)], create| validate_call_options(&request(pairs), create);
+    assert_eq!(validate_call_options(&Input::Missing, true).unwrap(), CallOptions::default());
+    let ok = call(
+        &[
+            ("idempotencyKey", "order-42-attempt".into()),
+            ("maxRetries", Input::Number(5.0)),
+            ("signal", Input::Other("an object")),
+        ],
+        true,
+    )
+    .unwrap();
+    assert_eq!((ok.idempotency_key.as_deref(), ok.max_retries), (Some("order-42-attempt"), Some(5)));
+    for bad in ["", "has space", "é", &"k".repeat(256)] {
+        let err = call(&[("idempotencyKey", bad.into())], true).unwrap_err();
+        assert_eq!(err.0[0].code, "idempotency_key_invalid", "{bad:?}");
+    }
+    let err = call(&[("idempotencyKey", "k".into())], false).unwrap_err();
+    assert_eq!(err.0[0].code, "unknown_field", "a read takes no idempotency key");
+    assert_eq!(call(&[("signal", Input::Bool(true))], true).unwrap_err().0[0].field, "signal");
+    assert_eq!(
+        call(&[("timeOutMs", Input::Number(1.0))], true).unwrap_err().0[0].message,
+        "unknown field `timeOutMs`: did you mean timeoutMs?"
+    );
 }

@@ -1,0 +1,161 @@
+//! The platform for the wasm build: `Date.now`, `setTimeout` (cleared when
+//! dropped), `crypto.getRandomValues`, `AbortSignal`, and the hooks.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::http::{Observer, Platform, RequestEvent, ResponseEvent, Signal};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &js_sys::Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+
+    type Crypto;
+    #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = crypto)]
+    static CRYPTO: Option<Crypto>;
+    #[wasm_bindgen(method, catch, js_name = getRandomValues)]
+    fn get_random_values(this: &Crypto, buf: &mut [u8]) -> Result<JsValue, JsValue>;
+
+    /// An `AbortSignal`.
+    pub(crate) type AbortSignal;
+    #[wasm_bindgen(method, getter)]
+    fn aborted(this: &AbortSignal) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn reason(this: &AbortSignal) -> JsValue;
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_event_listener(this: &AbortSignal, kind: &str, listener: &js_sys::Function);
+    #[wasm_bindgen(method, js_name = removeEventListener)]
+    fn remove_event_listener(this: &AbortSignal, kind: &str, listener: &js_sys::Function);
+}
+
+/// Time, timers and randomness of the JS host.
+pub(crate) struct JsPlatform;
+
+/// A `setTimeout` as a future; the timer is cleared if the future is dropped
+/// first (a lost race), so no timer keeps a process alive or fires late.
+struct Sleep {
+    id: JsValue,
+    done: JsFuture,
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.done).poll(cx).map(|_| ())
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}
+
+impl Platform for JsPlatform {
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
+    }
+
+    async fn sleep(&self, ms: u64) {
+        let mut id = JsValue::UNDEFINED;
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            id = set_timeout(&resolve, ms as f64);
+        });
+        Sleep { id, done: JsFuture::from(promise) }.await;
+    }
+
+    fn fill_random(&self, buf: &mut [u8]) {
+        let filled = CRYPTO.with(|c| c.as_ref().is_some_and(|c| c.get_random_values(buf).is_ok()));
+        if !filled {
+            // No Web Crypto (it is in every runtime we support): still unique enough for jitter and keys.
+            for b in buf.iter_mut() {
+                *b = (js_sys::Math::random() * 256.0) as u8;
+            }
+        }
+    }
+}
+
+/// A caller's `AbortSignal`, with one listener that is removed when the call ends.
+pub(crate) struct JsSignal {
+    signal: AbortSignal,
+    listener: js_sys::Function,
+    fired: js_sys::Promise,
+}
+
+impl JsSignal {
+    pub(crate) fn new(signal: AbortSignal) -> Self {
+        let mut listener = None;
+        let fired = js_sys::Promise::new(&mut |resolve, _| {
+            signal.add_event_listener("abort", &resolve);
+            listener = Some(resolve);
+        });
+        let listener = listener.unwrap_or_else(|| js_sys::Function::new_no_args(""));
+        Self { signal, listener, fired }
+    }
+
+    /// Why the caller aborted (`signal.reason`).
+    pub(crate) fn reason(&self) -> JsValue {
+        self.signal.reason()
+    }
+}
+
+impl Drop for JsSignal {
+    fn drop(&mut self) {
+        self.signal.remove_event_listener("abort", &self.listener);
+    }
+}
+
+impl Signal for JsSignal {
+    fn is_aborted(&self) -> bool {
+        self.signal.aborted()
+    }
+
+    async fn aborted(&self) {
+        if !self.is_aborted() {
+            let _ = JsFuture::from(self.fired.clone()).await;
+        }
+    }
+}
+
+/// `onRequest` / `onResponse` callbacks. A hook that throws is ignored: a
+/// logging bug must not fail a payment.
+pub(crate) struct JsObserver {
+    pub(crate) on_request: Option<js_sys::Function>,
+    pub(crate) on_response: Option<js_sys::Function>,
+}
+
+fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+impl Observer for JsObserver {
+    fn on_request(&self, e: &RequestEvent) {
+        if let Some(f) = &self.on_request {
+            let o = js_sys::Object::new();
+            set(&o, "method", &JsValue::from_str(e.method));
+            set(&o, "path", &JsValue::from_str(&e.path));
+            set(&o, "attempt", &JsValue::from(e.attempt));
+            let _ = f.call1(&JsValue::UNDEFINED, &o);
+        }
+    }
+
+    fn on_response(&self, e: &ResponseEvent) {
+        if let Some(f) = &self.on_response {
+            let o = js_sys::Object::new();
+            set(&o, "method", &JsValue::from_str(e.method));
+            set(&o, "path", &JsValue::from_str(&e.path));
+            set(&o, "attempt", &JsValue::from(e.attempt));
+            set(&o, "status", &e.status.map_or(JsValue::NULL, JsValue::from));
+            set(&o, "durationMs", &JsValue::from_f64(e.duration_ms as f64));
+            set(&o, "requestId", &e.request_id.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+            let _ = f.call1(&JsValue::UNDEFINED, &o);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Two small async tools without dependencies: racing two futures, and a
+//! FIFO gate that lets one caller at a time through (single-flight).
+
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::{Poll, Waker};
+
+/// Which of two raced futures finished first.
+pub(crate) enum Either<A, B> {
+    Left(A),
+    Right(B),
+}
+
+/// Polls both futures, `a` first, and returns the first output; the other
+/// future is dropped (which, for a `fetch`, aborts it).
+pub(crate) async fn race<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
+    let mut a = pin!(a);
+    let mut b = pin!(b);
+    poll_fn(|cx| {
+        if let Poll::Ready(x) = a.as_mut().poll(cx) {
+            return Poll::Ready(Either::Left(x));
+        }
+        if let Poll::Ready(y) = b.as_mut().poll(cx) {
+            return Poll::Ready(Either::Right(y));
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// One holder at a time. Used for single-flight token requests: callers
+/// that find the gate busy wait, then re-check the cache once inside.
+#[derive(Default)]
+pub(crate) struct Gate {
+    busy: Cell<bool>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+pub(crate) struct GateGuard<'a>(&'a Gate);
+
+impl Gate {
+    pub(crate) async fn lock(&self) -> GateGuard<'_> {
+        poll_fn(|cx| {
+            if self.busy.get() {
+                self.waiters.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            } else {
+                self.busy.set(true);
+                Poll::Ready(GateGuard(self))
+            }
+        })
+        .await
+    }
+}
+
+impl Drop for GateGuard<'_> {
+    fn drop(&mut self) {
+        self.0.busy.set(false);
+        // Wake every waiter: the first to run takes the gate, the others wait again.
+        let waiters = std::mem::take(&mut *self.0.waiters.borrow_mut());
+        for w in waiters {
+            w.wake();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    #[test]
+    fn race_returns_the_first_to_finish() {
+        let left = pollster::block_on(race(async { 1 }, std::future::pending::<()>()));
+        assert!(matches!(left, Either::Left(1)));
+        let right = pollster::block_on(race(std::future::pending::<()>(), async { 2 }));
+        assert!(matches!(right, Either::Right(2)));
+    }
+
+    #[test]
+    fn the_gate_admits_one_holder_at_a_time() {
+        let gate = Rc::new(Gate::default());
+        let guard = pollster::block_on(gate.lock());
+        let waker = Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut second = Box::pin(gate.lock());
+        assert!(second.as_mut().poll(&mut cx).is_pending());
+        drop(guard);
+        assert!(second.as_mut().poll(&mut cx).is_ready());
+    }
+}
