@@ -559,3 +559,59 @@ fn transport_failures_are_network_or_decode_errors() {
     assert_eq!((err.code(), err.status(), err.request_id()), ("decode_error", Some(201), Some("req_5")));
     assert!(err.to_string().contains("cut off"));
 }
+
+#[test]
+fn wait_for_payment_polls_with_growing_pauses_until_terminal() {
+    let t = FakeTransport::default();
+    let clock = FakeClock::at(0);
+    let client = client(&t, &clock);
+    let id = validate_payment_id(&ID.into()).unwrap();
+    t.token(3600);
+    t.push(200, &[], &resource("pending"));
+    t.push(200, &[], &resource("pending"));
+    t.push(200, &[], &resource("pending"));
+    t.push(200, &[], &resource("cancelled"));
+    let done = block_on(client.wait_for_payment(&id, 60_000, &NeverAborted)).unwrap();
+    assert_eq!(done.status, crate::Status::Cancelled);
+    assert_eq!(clock.slept(), [1_000, 1_500, 2_250]);
+
+    t.push(200, &[], &resource("pending"));
+    t.push(200, &[], &resource("pending"));
+    let err = block_on(client.wait_for_payment(&id, 2_000, &NeverAborted)).unwrap_err();
+    assert!(matches!(err, Error::Timeout { timeout_ms: 2_000, .. }), "{err:?}");
+    assert_eq!(t.script.borrow().len(), 0, "stopped polling at the deadline");
+}
+
+#[test]
+fn observers_hear_every_attempt_but_no_credentials() {
+    #[derive(Default)]
+    struct Log(RefCell<Vec<String>>);
+    impl Observer for std::rc::Rc<Log> {
+        fn on_request(&self, e: &RequestEvent) {
+            self.0.borrow_mut().push(format!("{e:?}"));
+        }
+        fn on_response(&self, e: &ResponseEvent) {
+            self.0
+                .borrow_mut()
+                .push(format!("{} {} #{} -> {:?} {:?}", e.method, e.path, e.attempt, e.status, e.request_id));
+        }
+    }
+    let t = FakeTransport::default();
+    let clock = FakeClock::at(0);
+    let log = std::rc::Rc::new(Log::default());
+    let client = client(&t, &clock).with_observer(Box::new(log.clone()));
+    t.token(3600);
+    t.push(503, &[("x-request-id", "req_1")], "{}");
+    t.push(201, &[("x-request-id", "req_2")], &resource("pending"));
+    create(&client).unwrap();
+    let lines = log.0.borrow();
+    assert_eq!(lines.len(), 6, "{lines:#?}");
+    assert_eq!(lines[1], "POST /oauth/token #1 -> Some(200) None");
+    assert_eq!(lines[3], "POST /payment/request #1 -> Some(503) Some(\"req_1\")");
+    assert_eq!(lines[5], "POST /payment/request #2 -> Some(201) Some(\"req_2\")");
+    let all = lines.join("\n");
+    assert!(
+        !all.contains(SECRET) && !all.contains("tok-") && !all.contains("Bearer") && !all.contains("amount"),
+        "{all}"
+    );
+}
