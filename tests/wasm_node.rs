@@ -95,20 +95,18 @@ async fn invalid_input_rejects_the_promise_without_a_request() {
         ("baseUrl", JsValue::from_str("http://127.0.0.1:1")),
     ]);
     let client = payreq::PaymentClient::new(options).unwrap();
-    let err = JsFuture::from(client.create_payment_request(order(JsValue::from_f64(-1.0)), JsValue::UNDEFINED))
-        .await
-        .unwrap_err();
+    let err = JsFuture::from(client.create_payment_request(order(JsValue::from_f64(-1.0)), None)).await.unwrap_err();
     assert_eq!(get(&err, "code"), JsValue::from_str("validation_failed"));
     let errors = js_sys::Array::from(&get(&err, "errors"));
     assert_eq!(get(&errors.get(0), "code"), JsValue::from_str("amount_negative"));
-    let err =
-        JsFuture::from(client.get_payment_request(JsValue::from_str("../x"), JsValue::UNDEFINED)).await.unwrap_err();
+    let err = JsFuture::from(client.get_payment_request(JsValue::from_str("../x"), None)).await.unwrap_err();
     assert_eq!(get(&err, "field"), JsValue::from_str("id"));
     let no_retry = object(&[("maxRetries", JsValue::from_f64(0.0))]);
-    let net =
-        JsFuture::from(client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), no_retry))
-            .await
-            .unwrap_err();
+    let net = JsFuture::from(
+        client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Some(no_retry)),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(get(&net, "code"), JsValue::from_str("network_error"));
     assert!(get(&net, "cause").dyn_ref::<js_sys::Error>().is_some(), "fetch's own error is the cause");
 }
@@ -125,18 +123,20 @@ async fn an_aborted_signal_rejects_with_an_abort_error_and_its_reason() {
     let reason = JsValue::from_str("user left the page");
     js_sys::Reflect::apply(&get(&controller, "abort").into(), &controller, &js_sys::Array::of1(&reason)).unwrap();
     let call = object(&[("signal", get(&controller, "signal"))]);
-    let err =
-        JsFuture::from(client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), call))
-            .await
-            .unwrap_err();
+    let err = JsFuture::from(
+        client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Some(call)),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(get(&err, "name"), JsValue::from_str("AbortError"));
     assert_eq!(get(&err, "code"), JsValue::from_str("aborted"));
     assert_eq!(get(&err, "cause"), reason);
     let bad = object(&[("signal", JsValue::from_str("soon"))]);
-    let err =
-        JsFuture::from(client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), bad))
-            .await
-            .unwrap_err();
+    let err = JsFuture::from(
+        client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Some(bad)),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(get(&err, "field"), JsValue::from_str("signal"));
 }
 

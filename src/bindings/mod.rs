@@ -7,6 +7,7 @@
 mod convert;
 mod fetch;
 mod platform;
+mod types;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -96,7 +97,9 @@ impl PaymentClient {
     /// Throws a `ValidationError` naming each invalid option, and in a browser
     /// refuses a secret unless `dangerouslyAllowBrowser: true`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<PaymentClient, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
+    ) -> Result<PaymentClient, JsValue> {
         let env = Environment { browser: in_browser() };
         let config =
             validate_client_options(&to_input(&options), env).map_err(|e| error_to_js(Error::Validation(e)))?;
@@ -122,8 +125,13 @@ impl PaymentClient {
     /// # Errors
     /// Rejects with a `ValidationError` before any network call, or with the
     /// typed error of the failed call.
-    #[wasm_bindgen(js_name = createPaymentRequest)]
-    pub fn create_payment_request(&self, input: JsValue, options: JsValue) -> js_sys::Promise {
+    #[wasm_bindgen(js_name = createPaymentRequest, unchecked_return_type = "Promise<PaymentRequest>")]
+    pub fn create_payment_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PaymentRequestInput")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CreateOptions")] options: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let request = validate_payment_request(&to_input(&input)).map_err(|e| error_to_js(Error::Validation(e)));
         let call = validate_call_options(&to_input(&options), true).map_err(|e| error_to_js(Error::Validation(e)));
         let signal = signal_of(&options);
@@ -144,8 +152,13 @@ impl PaymentClient {
     /// # Errors
     /// Rejects with a `ValidationError` for an id that is not a UUID, before
     /// any network call, or with the typed error of the failed call.
-    #[wasm_bindgen(js_name = getPaymentRequest)]
-    pub fn get_payment_request(&self, id: JsValue, options: JsValue) -> js_sys::Promise {
+    #[wasm_bindgen(js_name = getPaymentRequest, unchecked_return_type = "Promise<PaymentRequest>")]
+    pub fn get_payment_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let id =
             validate_payment_id(&to_input(&id)).map_err(|e| error_to_js(Error::Validation(ValidationErrors(vec![e]))));
         let call = validate_call_options(&to_input(&options), false).map_err(|e| error_to_js(Error::Validation(e)));
@@ -167,8 +180,13 @@ impl PaymentClient {
     /// # Errors
     /// Rejects with a `TimeoutError` when `timeoutMs` passes first, an
     /// `AbortError` when the signal fires, or the error of a failed poll.
-    #[wasm_bindgen(js_name = waitForPayment)]
-    pub fn wait_for_payment(&self, id: JsValue, options: JsValue) -> js_sys::Promise {
+    #[wasm_bindgen(js_name = waitForPayment, unchecked_return_type = "Promise<PaymentRequest>")]
+    pub fn wait_for_payment(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let id =
             validate_payment_id(&to_input(&id)).map_err(|e| error_to_js(Error::Validation(ValidationErrors(vec![e]))));
         let timeout = match get(&options, "timeoutMs") {
@@ -193,7 +211,7 @@ impl PaymentClient {
 
 /// Checks a payment request without a network call or a secret:
 /// `{ ok: true, value }` or `{ ok: false, errors: [{ field, code, message }] }`.
-#[wasm_bindgen(js_name = validatePaymentRequest)]
-pub fn validate_payment_request_js(input: JsValue) -> JsValue {
+#[wasm_bindgen(js_name = validatePaymentRequest, unchecked_return_type = "ValidationResult")]
+pub fn validate_payment_request_js(#[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue) -> JsValue {
     validation_result_to_js(validate_payment_request(&to_input(&input)))
 }

@@ -349,3 +349,26 @@ fn call_options() {
         "unknown field `timeOutMs`: did you mean timeoutMs?"
     );
 }
+
+#[test]
+fn every_field_error_code_is_in_the_typescript_union() {
+    let source = include_str!("../validate.rs");
+    let types = include_str!("../bindings/types.rs");
+    let union = &types[types.find("export type FieldErrorCode").unwrap()..];
+    let union = &union[..union.find(';').unwrap()];
+    let mut rest = source;
+    let mut checked = 0;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        let literal = &after[..end];
+        rest = &after[end + 1..];
+        let is_code = literal.contains('_') && literal.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        // Wire field names appear in the request body, not as codes.
+        if is_code && !["redirect_url", "reference_id"].contains(&literal) {
+            assert!(union.contains(&format!("\"{literal}\"")), "{literal} is missing from FieldErrorCode");
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "{checked}");
+}
