@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all tools build package sandbox demo test lint test-rust test-wasm test-js clean
+.PHONY: all tools build package sandbox demo test lint test-rust test-wasm test-js fuzz clean
 
 all: build
 
@@ -39,6 +39,16 @@ test-wasm: tools
 # The JS suites run the packed tarball, installed into tests/js, against the sandbox.
 test-js: build sandbox
 	@bash scripts/test-js.sh
+
+# Short, bounded fuzz runs (nightly + cargo-fuzz); new finds land in fuzz/corpus,
+# which `make test` replays (tests/fuzz_corpora.rs).
+FUZZ_SECONDS ?= 30
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	for t in decoders validators retry_after; do \
+	  $(CARGO) +nightly fuzz run $$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096 || exit 1; \
+	done
 
 clean:
 	rm -rf target tests/js/node_modules

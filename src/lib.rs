@@ -24,6 +24,8 @@ mod client;
 mod currency;
 mod currency_data;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod json;
 pub mod limiter;
