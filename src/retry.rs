@@ -126,6 +126,9 @@ fn parse_http_date(v: &str) -> Option<u64> {
         [_, dmy, t, "GMT"] => {
             let mut parts = dmy.split('-');
             let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+            if y.len() != 2 || parts.next().is_some() {
+                return None;
+            }
             let y: u64 = y.parse().ok()?;
             (d, month(m)?, if y < 70 { 2000 + y } else { 1900 + y }, *t)
         }
@@ -136,7 +139,8 @@ fn parse_http_date(v: &str) -> Option<u64> {
     let day: u64 = day.parse().ok()?;
     let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
     let (h, mi, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 60 || year < 1970 {
+    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 60 || !(1970..=9999).contains(&year)
+    {
         return None;
     }
     Some(days_from_civil(year, mon, day) * 86_400 + h * 3600 + mi * 60 + s)
@@ -241,6 +245,9 @@ mod tests {
             let parsed = parse_retry_after(bad, now);
             assert!(parsed.is_none() || bad.starts_with('9'), "{bad:?} gave {parsed:?}");
         }
+        // Found by `make fuzz`: a huge year overflowed the day count.
+        assert_eq!(parse_retry_after("Sun Nov  6 08:49:37 1499999999999919997", now), None);
+        assert_eq!(parse_retry_after("Sun \u{0}-Oct-00000000018446744073709551615-\u{0}094 f GMT", now), None);
         // An absurd delta saturates instead of overflowing, and then exceeds any cap.
         assert_eq!(parse_retry_after("99999999999999999999999999", now), Some(u64::MAX));
     }
