@@ -1,8 +1,10 @@
-// Node (and Bun) entry: instantiate the wasm synchronously from the file beside this one.
+// Node (ESM and CommonJS `require`) and Bun entry: the wasm beside this file
+// is read and compiled synchronously on first use; no top-level await, so
+// `require("payreq")` works (require(esm): Node ^20.19 and >= 22.12).
 import { readFileSync } from "node:fs";
-import { initSync } from "./payreq.js";
+import { setSource } from "./core.js";
 
-initSync({ module: readFileSync(new URL("./payreq_bg.wasm", import.meta.url)) });
+setSource(() => new WebAssembly.Module(readFileSync(new URL("./payreq_bg.wasm", import.meta.url))));
 
-export { PaymentClient, validatePaymentRequest } from "./payreq.js";
+export { PaymentClient, validatePaymentRequest } from "./core.js";
 export * from "./errors.js";

@@ -6,13 +6,18 @@ PATH="$PWD/tools/node_modules/.bin:$PATH"
 
 cargo build --release --target wasm32-unknown-unknown -p payreq
 rm -rf target/wasm-bindgen target/pkg
-wasm-bindgen --target web --out-dir target/wasm-bindgen --out-name payreq \
+# --experimental-reset-state-function adds the glue's __wbg_reset_state, which
+# js/core.js calls to re-instantiate from the kept Module after a trap.
+wasm-bindgen --target web --experimental-reset-state-function --out-dir target/wasm-bindgen --out-name payreq \
   target/wasm32-unknown-unknown/release/payreq.wasm
 mkdir -p target/pkg target/npm
 wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-sign-ext \
   --enable-nontrapping-float-to-int target/wasm-bindgen/payreq_bg.wasm -o target/pkg/payreq_bg.wasm
 cp -r target/wasm-bindgen/payreq.js target/wasm-bindgen/payreq.d.ts target/wasm-bindgen/snippets target/pkg/
-cp js/node.js target/pkg/
+# Entries (node/Bun, workerd, deno, browser/default) over js/core.js, and the
+# declarations: errors.d.ts beside the generated errors.js, one .d.ts per entry.
+for f in core node workerd deno browser; do cp "js/$f.js" target/pkg/; done
+for f in errors node workerd deno browser; do cp "js/$f.d.ts" target/pkg/; done
 # The error classes live in js/errors.js, which the wasm imports as a
 # wasm-bindgen snippet; the entries re-export that same module instance so
 # that `instanceof` holds for errors the wasm creates.

@@ -1,0 +1,3 @@
+export { PaymentClient, validatePaymentRequest } from "./payreq.js";
+export type * from "./payreq.js";
+export * from "./errors.js";
