@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all tools build package sandbox demo test lint test-rust test-wasm test-js fuzz clean
+.PHONY: all tools build package sandbox demo test lint test-rust test-wasm test-js test-runtimes fuzz clean
 
 all: build
 
@@ -22,7 +22,7 @@ sandbox:
 demo: build sandbox
 	@bash scripts/demo.sh
 
-test: lint test-rust test-wasm
+test: lint test-rust test-wasm test-runtimes
 
 lint: tools
 	$(CARGO) fmt --all -- --check
@@ -39,6 +39,11 @@ test-wasm: tools
 # The JS suites run the packed tarball, installed into tests/js, against the sandbox.
 test-js: build sandbox
 	@bash scripts/test-js.sh
+
+# The shared conformance scenario from the packed tarball in Node 20/22 (ESM, CJS),
+# Bun, Deno and workerd (miniflare; wrangler bundles in workerd): tests/runtimes/.
+test-runtimes: build sandbox
+	@bash scripts/test-runtimes.sh
 
 # Short, bounded fuzz runs (nightly + cargo-fuzz); new finds land in fuzz/corpus,
 # which `make test` replays (tests/fuzz_corpora.rs).
