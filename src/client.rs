@@ -2,7 +2,7 @@
 //! `wait_for_payment`, with rate limiting, retries, timeouts and cancellation,
 //! over an injected [`Transport`], [`Platform`] and [`RateLimiter`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use crate::auth::{self, CachedToken};
 use crate::error::{ApiError, ApiErrorKind, Error, Operation};
@@ -39,6 +39,9 @@ struct Call<'s, S> {
     /// When the whole call must be over (ms since the epoch), if ever.
     deadline: Option<(u64, u64)>,
     signal: &'s S,
+    /// Set once an attempt may have been processed without our knowing:
+    /// a 5xx, a lost connection or body, a timeout or an abort in flight.
+    ambiguous: Cell<bool>,
 }
 
 /// How `wait_for_payment` polls: first after this delay, growing by half each
@@ -85,6 +88,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
             timeout_ms: options.timeout_ms.unwrap_or(self.config.timeout_ms),
             deadline: total.map(|t| (self.platform.now_ms().saturating_add(t), t)),
             signal,
+            ambiguous: Cell::new(false),
         }
     }
 
@@ -111,13 +115,11 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
         let call = self.call(Operation::CreatePaymentRequest, options, signal);
         let body = request.to_json();
         let result = self.api_call(&call, Method::Post, "/payment/request", Some(&body), Some(&key)).await;
+        // Whatever the last attempt said, an earlier one may have created the
+        // resource (a 500, then a 429 to the end): the outcome stays unknown.
         result.map_err(|e| match e {
-            Error::Network { .. } | Error::Timeout { .. } | Error::Decode { .. } => {
-                Error::OutcomeUnknown { idempotency_key: key, source: Box::new(e) }
-            }
-            Error::Api(ref api) if api.kind == ApiErrorKind::Server => {
-                Error::OutcomeUnknown { idempotency_key: key, source: Box::new(e) }
-            }
+            Error::Decode { .. } => Error::OutcomeUnknown { idempotency_key: key, source: Box::new(e) },
+            e if call.ambiguous.get() => Error::OutcomeUnknown { idempotency_key: key, source: Box::new(e) },
             e => e,
         })
     }
@@ -246,7 +248,14 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
             ],
             body: Some("grant_type=client_credentials".to_owned()),
         };
-        let token_call = Call { op: Operation::Token, ..*call };
+        let token_call = Call {
+            op: Operation::Token,
+            policy: call.policy,
+            timeout_ms: call.timeout_ms,
+            deadline: call.deadline,
+            signal: call.signal,
+            ambiguous: Cell::new(false),
+        };
         let response = self.exchange(&token_call, "/oauth/token", request).await?;
         let value = parse_body(Operation::Token, &response)?;
         let cached = auth::decode_token(&value, self.platform.now_ms())
@@ -332,8 +341,15 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
                     };
                     (Outcome::Connection, Err(error))
                 }
-                Either::Right(Either::Right(())) => return Err(Error::Aborted { operation: call.op, cause: None }),
+                Either::Right(Either::Right(())) => {
+                    // The request was on its way: the server may have acted on it.
+                    call.ambiguous.set(true);
+                    return Err(Error::Aborted { operation: call.op, cause: None });
+                }
             };
+            if matches!(outcome, Outcome::Connection | Outcome::Status(500..=599)) {
+                call.ambiguous.set(true);
+            }
             if let Some(o) = &self.observer {
                 let (status, request_id) = match &result {
                     Ok(r) => (Some(r.status), request_id(r)),

@@ -615,3 +615,22 @@ fn observers_hear_every_attempt_but_no_credentials() {
         "{all}"
     );
 }
+
+#[test]
+fn a_create_stays_unknown_when_an_earlier_attempt_may_have_succeeded() {
+    let t = FakeTransport::default();
+    let clock = FakeClock::at(0);
+    let client = client(&t, &clock);
+    t.token(3600);
+    t.push_err(TransportError::Connect { detail: "reset after the body was read".into(), cause: None });
+    t.push(429, &[("retry-after", "0")], "{}");
+    t.push(429, &[("retry-after", "0")], "{}");
+    let err = create(&client).unwrap_err();
+    let Error::OutcomeUnknown { source, .. } = &err else { panic!("{err:?}") };
+    assert_eq!((source.code(), err.code()), ("rate_limited", "rate_limited"));
+    // Only 4xx from the first attempt on: nothing can have been created.
+    t.push(429, &[("retry-after", "0")], "{}");
+    t.push(429, &[("retry-after", "0")], "{}");
+    t.push(429, &[("retry-after", "0")], "{}");
+    assert!(matches!(create(&client).unwrap_err(), Error::Api(_)));
+}
