@@ -22,7 +22,7 @@ sandbox:
 demo: build sandbox
 	@bash scripts/demo.sh
 
-test: lint test-rust test-wasm test-runtimes
+test: lint test-rust test-wasm test-js test-runtimes
 
 lint: tools
 	$(CARGO) fmt --all -- --check

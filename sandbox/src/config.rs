@@ -58,6 +58,11 @@ pub struct Args {
     /// Persist state (payment requests, idempotency records, tokens, clock offset) to this JSON file.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+
+    /// Shut down when standard input closes: a test harness that starts the sandbox with a
+    /// piped stdin cannot leak it, even if the harness itself is killed.
+    #[arg(long)]
+    pub exit_with_stdin: bool,
 }
 
 /// A validated configuration.

@@ -7,7 +7,9 @@ use clap::Parser;
 use payreq_sandbox::{Args, Config};
 
 fn main() -> ExitCode {
-    let config = match Config::try_from(Args::parse()) {
+    let args = Args::parse();
+    let exit_with_stdin = args.exit_with_stdin;
+    let config = match Config::try_from(args) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("payreq-sandbox: {e}");
@@ -22,7 +24,13 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let shutdown = shutdown_signal()?;
+        let signal = shutdown_signal()?;
+        let shutdown = async move {
+            tokio::select! {
+                () = signal => {}
+                () = stdin_closed(exit_with_stdin) => {}
+            }
+        };
         payreq_sandbox::run(config, shutdown).await
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -36,6 +44,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Completes when standard input reaches end of file, if `enabled`; never otherwise.
+async fn stdin_closed(enabled: bool) {
+    if !enabled {
+        return std::future::pending().await;
+    }
+    // A blocking read on a plain thread: tokio's stdin would keep the runtime busy on shutdown.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = [0u8; 64];
+        let mut stdin = std::io::stdin();
+        while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
 }
 
 /// Completes on SIGTERM or SIGINT. The handlers are installed before the server starts.

@@ -137,3 +137,23 @@ fn public_url_sets_checkout_base() {
     let v = resp.json();
     assert_eq!(v["checkout_url"], format!("https://sandbox.example/base/checkout/{}", v["id"].as_str().unwrap()));
 }
+
+#[test]
+fn exits_when_stdin_closes_with_exit_with_stdin() {
+    let child = Command::new(BIN)
+        .args(["--port", "0", "--exit-with-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut guard = ChildGuard(child);
+    let stdout = guard.0.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+    assert!(guard.wait_timeout(Duration::from_millis(300)).is_none(), "still serving while stdin is open");
+    drop(guard.0.stdin.take());
+    let status = guard.wait_timeout(Duration::from_secs(10)).expect("exits after stdin closes");
+    assert!(status.success(), "{status:?}");
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the packed tarball into tests/js and runs the node:test suites
+# against payreq-sandbox. Fails if the tripwire secret shows up in any output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tarball=$(ls target/npm/payreq-*.tgz)
+rm -rf tests/js/node_modules/payreq
+(cd tests/js && npm install --no-audit --no-fund --no-save --no-package-lock --loglevel=error "../../$tarball")
+export PAYREQ_SANDBOX_BIN="$PWD/target/debug/payreq-sandbox"
+log=target/js-test.log
+status=0
+node --test --test-concurrency=2 tests/js/node/*.test.mjs 2>&1 | tee "$log" || status=$?
+if grep -q -e 'tripwire-' "$log"; then
+  echo "FAIL: the tripwire secret appeared in the test output ($log)" >&2
+  exit 1
+fi
+exit "$status"
