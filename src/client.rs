@@ -434,5 +434,5 @@ fn transport_error(operation: Operation, error: TransportError) -> Error {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

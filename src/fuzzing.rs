@@ -27,13 +27,13 @@ pub fn validators(data: &[u8]) {
         Ok(value) => to_input(&value, true),
         Err(_) => Input::String(text.to_owned()),
     };
-    if let Ok(request) = validate::validate_payment_request(&input) {
+    if let Ok(request) = validate::validate_payment_request(&input, &crate::NativeUrls) {
         // What passes validation must serialise to JSON that parses back.
         assert!(json::parse(&request.to_json()).is_ok());
         assert!(request.amount() >= 1);
     }
     for browser in [false, true] {
-        let _ = validate::validate_client_options(&input, Environment { browser });
+        let _ = validate::validate_client_options(&input, Environment { browser, urls: &crate::NativeUrls });
     }
     let _ = validate::validate_call_options(&input, true);
     if let Ok(id) = validate::validate_payment_id(&input) {

@@ -7,13 +7,13 @@
 //! the `bindings` module, compiled only for `wasm32`.
 //!
 //! ```
-//! use payreq::{validate_payment_request, Input};
+//! use payreq::{validate_payment_request, Input, NativeUrls};
 //! let input = Input::Object(vec![
 //!     ("amount".into(), Input::Number(19.99)),
 //!     ("currency".into(), "USD".into()),
 //!     ("redirectUrl".into(), "http://shop.example/return".into()),
 //! ]);
-//! let errors = validate_payment_request(&input).unwrap_err();
+//! let errors = validate_payment_request(&input, &NativeUrls).unwrap_err();
 //! let codes: Vec<_> = errors.0.iter().map(|e| e.code).collect();
 //! assert_eq!(codes, ["amount_fraction", "redirect_url_not_https"]);
 //! ```
@@ -24,6 +24,7 @@ mod client;
 mod currency;
 mod currency_data;
 mod error;
+#[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
@@ -32,6 +33,7 @@ pub mod limiter;
 mod race;
 pub mod retry;
 mod secret;
+mod urls;
 mod uuid;
 mod validate;
 mod wire;
@@ -50,6 +52,9 @@ pub use http::{
     TransportError,
 };
 pub use secret::{AccessToken, ClientSecret};
+#[cfg(not(target_arch = "wasm32"))]
+pub use urls::NativeUrls;
+pub use urls::{ParsedUrl, UrlParser};
 pub use validate::{
     validate_call_options, validate_client_options, validate_payment_id, validate_payment_request, BaseUrl,
     CallOptions, ClientConfig, Environment, Input, NewPaymentRequest, PaymentId, CALL_OPTIONS, CLIENT_OPTIONS,

@@ -5,6 +5,7 @@ use crate::currency::{self, Lookup};
 use crate::error::{FieldError, ValidationErrors};
 use crate::json;
 use crate::secret::ClientSecret;
+use crate::urls::{self, UrlParser};
 
 /// The largest integer a JS number holds exactly (2^53 - 1).
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -126,13 +127,13 @@ pub const PAYMENT_REQUEST_FIELDS: &[&str] = &["amount", "currency", "redirectUrl
 /// `{ amount, currency, redirectUrl, referenceId? }`.
 ///
 /// ```
-/// use payreq::{validate_payment_request, Input};
+/// use payreq::{validate_payment_request, Input, NativeUrls};
 /// let input = Input::Object(vec![
 ///     ("amount".into(), Input::Number(1999.0)),
 ///     ("currency".into(), "usd".into()),
 ///     ("redirectUrl".into(), "https://shop.example/return".into()),
 /// ]);
-/// let request = validate_payment_request(&input).unwrap();
+/// let request = validate_payment_request(&input, &NativeUrls).unwrap();
 /// assert_eq!(request.currency(), "USD");
 /// assert_eq!(request.to_json(), r#"{"amount":1999,"currency":"USD","redirect_url":"https://shop.example/return"}"#);
 /// ```
@@ -140,7 +141,7 @@ pub const PAYMENT_REQUEST_FIELDS: &[&str] = &["amount", "currency", "redirectUrl
 /// # Errors
 /// Every rule that fails, each naming its field, with a stable code and a
 /// message that says how to fix it.
-pub fn validate_payment_request(input: &Input) -> Result<NewPaymentRequest, ValidationErrors> {
+pub fn validate_payment_request(input: &Input, urls: &dyn UrlParser) -> Result<NewPaymentRequest, ValidationErrors> {
     let mut errors = Vec::new();
     let Input::Object(fields) = input else {
         return Err(ValidationErrors(vec![FieldError::new(
@@ -157,7 +158,7 @@ pub fn validate_payment_request(input: &Input) -> Result<NewPaymentRequest, Vali
     let exponent = currency.as_deref().and_then(currency::minor_unit_exponent);
     let amount =
         check_amount(input.field("amount"), currency.as_deref().zip(exponent)).map_err(|e| errors.push(e)).ok();
-    let redirect_url = check_redirect_url(input.field("redirectUrl")).map_err(|e| errors.push(e)).ok();
+    let redirect_url = check_redirect_url(input.field("redirectUrl"), urls).map_err(|e| errors.push(e)).ok();
     let reference_id = check_reference_id(input.field("referenceId")).map_err(|e| errors.push(e)).ok();
     match (amount, currency, redirect_url, reference_id) {
         (Some(amount), Some(currency), Some(redirect_url), Some(reference_id)) if errors.is_empty() => {
@@ -357,7 +358,7 @@ fn check_raw_url(field: &'static str, codes: [&'static str; 2], text: &str) -> R
     Ok(())
 }
 
-fn check_redirect_url(input: &Input) -> Result<String, FieldError> {
+fn check_redirect_url(input: &Input, urls: &dyn UrlParser) -> Result<String, FieldError> {
     const F: &str = "redirectUrl";
     let err = |code, message: &str| Err(FieldError::new(F, code, message));
     let text = match input {
@@ -383,7 +384,7 @@ fn check_redirect_url(input: &Input) -> Result<String, FieldError> {
         return err("redirect_url_too_long", "redirectUrl is longer than 2048 bytes: shorten it");
     }
     check_raw_url(F, ["redirect_url_whitespace", "redirect_url_backslash"], text)?;
-    let url = match url::Url::parse(text) {
+    let url = match urls.parse(text) {
         Ok(url) => url,
         Err(e) => {
             return Err(FieldError::new(
@@ -395,23 +396,22 @@ fn check_redirect_url(input: &Input) -> Result<String, FieldError> {
             ))
         }
     };
-    if url.scheme() != "https" {
+    if url.scheme != "https" {
         return err("redirect_url_not_https", "redirectUrl must use https: (the payer is sent there after checkout)");
     }
-    if url.host_str().is_none_or(str::is_empty) {
+    if url.hostname.is_empty() {
         return err("redirect_url_no_host", "redirectUrl must have a host, e.g. https://shop.example/return");
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if url.has_userinfo {
         return err("redirect_url_userinfo", "redirectUrl must not contain a user name or password");
     }
-    if url.fragment().is_some() {
+    if urls::has_fragment(text) {
         return err("redirect_url_fragment", "redirectUrl must not contain a #fragment: the API appends its own query");
     }
-    let serialized = String::from(url);
-    if serialized.len() > MAX_REDIRECT_URL_BYTES {
+    if url.href.len() > MAX_REDIRECT_URL_BYTES {
         return err("redirect_url_too_long", "redirectUrl is longer than 2048 bytes once normalised: shorten it");
     }
-    Ok(serialized)
+    Ok(url.href)
 }
 
 fn check_reference_id(input: &Input) -> Result<Option<String>, FieldError> {
@@ -509,7 +509,7 @@ impl BaseUrl {
     }
 }
 
-fn check_base_url(input: &Input) -> Result<BaseUrl, FieldError> {
+fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldError> {
     const F: &str = "baseUrl";
     let err = |code, message: &str| Err(FieldError::new(F, code, message));
     let text = match input {
@@ -525,7 +525,7 @@ fn check_base_url(input: &Input) -> Result<BaseUrl, FieldError> {
         }
     };
     check_raw_url(F, ["base_url_whitespace", "base_url_backslash"], text)?;
-    let url = match url::Url::parse(text) {
+    let url = match urls.parse(text) {
         Ok(url) => url,
         Err(e) => {
             return Err(FieldError::new(
@@ -535,15 +535,9 @@ fn check_base_url(input: &Input) -> Result<BaseUrl, FieldError> {
             ))
         }
     };
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
+    match url.scheme.as_str() {
         "https" => {}
-        "http" if loopback => {}
+        "http" if urls::is_loopback(&url.hostname) => {}
         "http" => {
             return err(
                 "base_url_not_https",
@@ -552,16 +546,16 @@ fn check_base_url(input: &Input) -> Result<BaseUrl, FieldError> {
         }
         _ => return err("base_url_not_https", "baseUrl must be an https: URL"),
     }
-    if url.host_str().is_none_or(str::is_empty) {
+    if url.hostname.is_empty() {
         return err("base_url_invalid", "baseUrl must have a host");
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if url.has_userinfo {
         return err(
             "base_url_userinfo",
             "baseUrl must not contain a user name or password: pass clientId and clientSecret instead",
         );
     }
-    if url.query().is_some() || url.fragment().is_some() {
+    if urls::has_query(text) || urls::has_fragment(text) {
         return err("base_url_query", "baseUrl must not contain a ?query or #fragment");
     }
     // The parser resolves dot segments silently; refuse them in the raw text instead.
@@ -575,7 +569,7 @@ fn check_base_url(input: &Input) -> Result<BaseUrl, FieldError> {
             return err("base_url_traversal", "baseUrl must not contain . or .. path segments");
         }
     }
-    Ok(BaseUrl(url.as_str().trim_end_matches('/').to_owned()))
+    Ok(BaseUrl(url.href.trim_end_matches('/').to_owned()))
 }
 
 /// Validated options of a client.
@@ -618,11 +612,21 @@ pub const CLIENT_OPTIONS: &[&str] = &[
 ];
 
 /// Where the client is being constructed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Environment {
+#[derive(Clone, Copy)]
+pub struct Environment<'a> {
     /// A browser page: a `window` and a `document` are present (not Workers,
     /// Deno, Bun or Node).
     pub browser: bool,
+    /// The host's URL parser.
+    pub urls: &'a dyn UrlParser,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Default for Environment<'static> {
+    /// A server (not a browser) parsing URLs with the `url` crate.
+    fn default() -> Self {
+        Environment { browser: false, urls: &urls::NativeUrls }
+    }
 }
 
 fn check_integer(field: &'static str, input: &Input, min: u64, max: u64) -> Result<Option<u64>, FieldError> {
@@ -655,7 +659,7 @@ fn check_integer(field: &'static str, input: &Input, min: u64, max: u64) -> Resu
 /// Every option that fails, each naming its field. Messages never contain
 /// the secret. In a browser, a secret is refused unless
 /// `dangerouslyAllowBrowser: true`.
-pub fn validate_client_options(input: &Input, env: Environment) -> Result<ClientConfig, ValidationErrors> {
+pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<ClientConfig, ValidationErrors> {
     let mut errors = Vec::new();
     let Input::Object(fields) = input else {
         return Err(ValidationErrors(vec![FieldError::new(
@@ -720,7 +724,7 @@ pub fn validate_client_options(input: &Input, env: Environment) -> Result<Client
             None
         }
     };
-    let base_url = check_base_url(input.field("baseUrl")).map_err(|e| errors.push(e)).ok();
+    let base_url = check_base_url(input.field("baseUrl"), env.urls).map_err(|e| errors.push(e)).ok();
     let mut integer =
         |field, min, max| check_integer(field, input.field(field), min, max).map_err(|e| errors.push(e)).ok().flatten();
     let max_retries = integer("maxRetries", 0, u64::from(MAX_RETRIES_LIMIT)).map_or(2, |n| n as u32);
@@ -815,5 +819,5 @@ pub fn validate_call_options(input: &Input, create: bool) -> Result<CallOptions,
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

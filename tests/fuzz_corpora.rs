@@ -60,7 +60,7 @@ proptest! {
             ("currency".into(), code.into()),
             ("redirectUrl".into(), "https://shop.example/r".into()),
         ]);
-        let request = payreq::validate_payment_request(&input).unwrap();
+        let request = payreq::validate_payment_request(&input, &payreq::NativeUrls).unwrap();
         prop_assert_eq!(request.amount(), amount);
         let expected = format!(r#"{{"amount":{amount},"currency":"{}","#, code.to_ascii_uppercase());
         prop_assert!(request.to_json().starts_with(&expected));

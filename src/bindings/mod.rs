@@ -24,7 +24,7 @@ use crate::validate::{
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
 use fetch::FetchTransport;
-use platform::{AbortSignal, JsObserver, JsPlatform, JsSignal};
+use platform::{AbortSignal, JsObserver, JsPlatform, JsSignal, JsUrls};
 
 type Inner = Client<FetchTransport, JsPlatform, LocalLimiter>;
 
@@ -100,7 +100,7 @@ impl PaymentClient {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: JsValue,
     ) -> Result<PaymentClient, JsValue> {
-        let env = Environment { browser: in_browser() };
+        let env = Environment { browser: in_browser(), urls: &JsUrls };
         let config =
             validate_client_options(&to_input(&options), env).map_err(|e| error_to_js(Error::Validation(e)))?;
         let limiter = LIMITERS.with(|l| {
@@ -132,16 +132,14 @@ impl PaymentClient {
         #[wasm_bindgen(unchecked_optional_param_type = "CreateOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let request = validate_payment_request(&to_input(&input)).map_err(|e| error_to_js(Error::Validation(e)));
+        let request =
+            validate_payment_request(&to_input(&input), &JsUrls).map_err(|e| error_to_js(Error::Validation(e)));
         let call = validate_call_options(&to_input(&options), true).map_err(|e| error_to_js(Error::Validation(e)));
         let signal = signal_of(&options);
         let client = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move {
             let (request, call, signal) = (request?, call?, signal?);
-            let result = match &signal {
-                Some(s) => client.create_payment_request(&request, &call, s).await,
-                None => client.create_payment_request(&request, &call, &crate::NeverAborted).await,
-            };
+            let result = client.create_payment_request(&request, &call, &signal).await;
             result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
         })
     }
@@ -166,10 +164,7 @@ impl PaymentClient {
         let client = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move {
             let (id, call, signal) = (id?, call?, signal?);
-            let result = match &signal {
-                Some(s) => client.get_payment_request(&id, &call, s).await,
-                None => client.get_payment_request(&id, &call, &crate::NeverAborted).await,
-            };
+            let result = client.get_payment_request(&id, &call, &signal).await;
             result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
         })
     }
@@ -200,10 +195,7 @@ impl PaymentClient {
         let client = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move {
             let (id, timeout, signal) = (id?, timeout?, signal?);
-            let result = match &signal {
-                Some(s) => client.wait_for_payment(&id, timeout, s).await,
-                None => client.wait_for_payment(&id, timeout, &crate::NeverAborted).await,
-            };
+            let result = client.wait_for_payment(&id, timeout, &signal).await;
             result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
         })
     }
@@ -213,5 +205,5 @@ impl PaymentClient {
 /// `{ ok: true, value }` or `{ ok: false, errors: [{ field, code, message }] }`.
 #[wasm_bindgen(js_name = validatePaymentRequest, unchecked_return_type = "ValidationResult")]
 pub fn validate_payment_request_js(#[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue) -> JsValue {
-    validation_result_to_js(validate_payment_request(&to_input(&input)))
+    validation_result_to_js(validate_payment_request(&to_input(&input), &JsUrls))
 }

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::http::{Observer, Platform, RequestEvent, ResponseEvent, Signal};
+use crate::urls::{ParsedUrl, UrlParser};
 
 #[wasm_bindgen]
 extern "C" {
@@ -22,6 +23,21 @@ extern "C" {
     static CRYPTO: Option<Crypto>;
     #[wasm_bindgen(method, catch, js_name = getRandomValues)]
     fn get_random_values(this: &Crypto, buf: &mut [u8]) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_name = URL)]
+    type JsUrl;
+    #[wasm_bindgen(constructor, catch, js_class = "URL")]
+    fn new(url: &str) -> Result<JsUrl, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn href(this: &JsUrl) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn protocol(this: &JsUrl) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn username(this: &JsUrl) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn password(this: &JsUrl) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn hostname(this: &JsUrl) -> String;
 
     /// An `AbortSignal`.
     pub(crate) type AbortSignal;
@@ -124,6 +140,20 @@ impl Signal for JsSignal {
     }
 }
 
+/// No signal, or the caller's: one type, so the client is compiled once.
+impl Signal for Option<JsSignal> {
+    fn is_aborted(&self) -> bool {
+        self.as_ref().is_some_and(JsSignal::is_aborted)
+    }
+
+    async fn aborted(&self) {
+        match self {
+            Some(s) => s.aborted().await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
 /// `onRequest` / `onResponse` callbacks. A hook that throws is ignored: a
 /// logging bug must not fail a payment.
 pub(crate) struct JsObserver {
@@ -157,5 +187,26 @@ impl Observer for JsObserver {
             set(&o, "requestId", &e.request_id.as_deref().map_or(JsValue::NULL, JsValue::from_str));
             let _ = f.call1(&JsValue::UNDEFINED, &o);
         }
+    }
+}
+
+/// The host's WHATWG `URL` class.
+pub(crate) struct JsUrls;
+
+impl UrlParser for JsUrls {
+    fn parse(&self, text: &str) -> Result<ParsedUrl, String> {
+        let url = JsUrl::new(text).map_err(|e| {
+            js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "invalid URL".to_owned())
+        })?;
+        let protocol = url.protocol();
+        Ok(ParsedUrl {
+            href: url.href(),
+            scheme: protocol.strip_suffix(':').unwrap_or(&protocol).to_owned(),
+            has_userinfo: !url.username().is_empty() || !url.password().is_empty(),
+            hostname: url.hostname(),
+        })
     }
 }

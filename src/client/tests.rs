@@ -101,12 +101,15 @@ fn config() -> ClientConfig {
 }
 
 fn new_request() -> NewPaymentRequest {
-    validate_payment_request(&Input::Object(vec![
-        ("amount".into(), Input::Number(1999.0)),
-        ("currency".into(), "usd".into()),
-        ("redirectUrl".into(), "https://shop.example/return".into()),
-        ("referenceId".into(), "order-42".into()),
-    ]))
+    validate_payment_request(
+        &Input::Object(vec![
+            ("amount".into(), Input::Number(1999.0)),
+            ("currency".into(), "usd".into()),
+            ("redirectUrl".into(), "https://shop.example/return".into()),
+            ("referenceId".into(), "order-42".into()),
+        ]),
+        &crate::NativeUrls,
+    )
     .unwrap()
 }
 

@@ -19,7 +19,7 @@ fn valid_with(key: &str, value: Input) -> Input {
 
 /// The codes of every error for `input`, as `field:code`.
 fn codes(input: &Input) -> Vec<String> {
-    match validate_payment_request(input) {
+    match validate_payment_request(input, &crate::NativeUrls) {
         Ok(_) => vec![],
         Err(ValidationErrors(errors)) => errors.iter().map(|e| format!("{}:{}", e.field, e.code)).collect(),
     }
@@ -33,7 +33,7 @@ fn a_valid_request_is_normalised_and_serialised() {
         ("redirectUrl", "https://Shop.Example:443/return?x=1".into()),
         ("referenceId", "order-42 \"ü\"".into()),
     ]);
-    let r = validate_payment_request(&input).unwrap();
+    let r = validate_payment_request(&input, &crate::NativeUrls).unwrap();
     assert_eq!(r.amount(), 1999);
     assert_eq!(r.currency(), "EUR");
     assert_eq!(r.redirect_url(), "https://shop.example/return?x=1");
@@ -77,10 +77,14 @@ fn amount_rules_have_a_distinct_code_each() {
         (Input::BigInt("1".into()), 1),
         (Input::BigInt("9223372036854775807".into()), i64::MAX as u64),
     ] {
-        let r = validate_payment_request(&valid_with("amount", value)).unwrap();
+        let r = validate_payment_request(&valid_with("amount", value), &crate::NativeUrls).unwrap();
         assert_eq!(r.amount(), expected);
     }
-    let big = validate_payment_request(&valid_with("amount", Input::BigInt("9223372036854775807".into()))).unwrap();
+    let big = validate_payment_request(
+        &valid_with("amount", Input::BigInt("9223372036854775807".into())),
+        &crate::NativeUrls,
+    )
+    .unwrap();
     assert!(big.to_json().starts_with(r#"{"amount":9223372036854775807,"#));
 }
 
@@ -92,7 +96,7 @@ fn fraction_message_uses_the_currency_exponent() {
             ("currency", currency.into()),
             ("redirectUrl", "https://shop.example/".into()),
         ]);
-        validate_payment_request(&input).unwrap_err().0[0].message.clone()
+        validate_payment_request(&input, &crate::NativeUrls).unwrap_err().0[0].message.clone()
     };
     assert!(message("USD").contains("USD has 2 decimal places, so multiply by 100"), "{}", message("USD"));
     assert!(message("BHD").contains("multiply by 1000"));
@@ -119,10 +123,10 @@ fn currency_rules() {
     for (value, code) in table {
         assert_eq!(codes(&valid_with("currency", value.clone())), vec![format!("currency:{code}")], "{value:?}");
     }
-    let hrk = validate_payment_request(&valid_with("currency", "HRK".into())).unwrap_err();
+    let hrk = validate_payment_request(&valid_with("currency", "HRK".into()), &crate::NativeUrls).unwrap_err();
     assert!(hrk.0[0].message.contains("use EUR instead"), "{}", hrk.0[0].message);
     for ok in ["usd", "JPY", "Bhd", "XCG", "CLF"] {
-        let r = validate_payment_request(&valid_with("currency", ok.into())).unwrap();
+        let r = validate_payment_request(&valid_with("currency", ok.into()), &crate::NativeUrls).unwrap();
         assert_eq!(r.currency(), ok.to_ascii_uppercase());
     }
 }
@@ -163,7 +167,7 @@ fn redirect_url_rules() {
         ("https://bücher.example/", "https://xn--bcher-kva.example/"),
         ("https://shop.example", "https://shop.example/"),
     ] {
-        let r = validate_payment_request(&valid_with("redirectUrl", given.into())).unwrap();
+        let r = validate_payment_request(&valid_with("redirectUrl", given.into()), &crate::NativeUrls).unwrap();
         assert_eq!(r.redirect_url(), sent);
     }
 }
@@ -180,9 +184,9 @@ fn reference_id_rules() {
         assert_eq!(codes(&valid_with("referenceId", value.clone())), vec![format!("referenceId:{code}")], "{value:?}");
     }
     let max = "ü".repeat(255);
-    let r = validate_payment_request(&valid_with("referenceId", max.as_str().into())).unwrap();
+    let r = validate_payment_request(&valid_with("referenceId", max.as_str().into()), &crate::NativeUrls).unwrap();
     assert_eq!(r.reference_id(), Some(max.as_str()));
-    let none = validate_payment_request(&valid_with("referenceId", Input::Null)).unwrap();
+    let none = validate_payment_request(&valid_with("referenceId", Input::Null), &crate::NativeUrls).unwrap();
     assert_eq!(none.reference_id(), None);
     assert!(!none.to_json().contains("reference_id"));
 }
@@ -190,15 +194,15 @@ fn reference_id_rules() {
 #[test]
 fn unknown_fields_suggest_the_right_name() {
     let input = valid_with("redirect_url", "https://shop.example/".into());
-    let err = validate_payment_request(&input).unwrap_err();
+    let err = validate_payment_request(&input, &crate::NativeUrls).unwrap_err();
     let unknown = err.0.iter().find(|e| e.code == "unknown_field").unwrap();
     assert_eq!(unknown.field, "redirect_url");
     assert!(unknown.message.contains("did you mean redirectUrl?"), "{}", unknown.message);
-    let typo = validate_payment_request(&valid_with("ammount", Input::Number(1.0))).unwrap_err();
+    let typo = validate_payment_request(&valid_with("ammount", Input::Number(1.0)), &crate::NativeUrls).unwrap_err();
     assert!(typo.0.iter().any(|e| e.field == "ammount" && e.message.contains("did you mean amount?")));
-    let reference = validate_payment_request(&valid_with("reference_id", "x".into())).unwrap_err();
+    let reference = validate_payment_request(&valid_with("reference_id", "x".into()), &crate::NativeUrls).unwrap_err();
     assert!(reference.0[0].message.contains("did you mean referenceId?"));
-    let unrelated = validate_payment_request(&valid_with("colour", "red".into())).unwrap_err();
+    let unrelated = validate_payment_request(&valid_with("colour", "red".into()), &crate::NativeUrls).unwrap_err();
     assert!(unrelated.0[0].message.contains("the fields are amount, currency, redirectUrl, referenceId"));
 }
 
@@ -314,7 +318,7 @@ fn client_option_defaults_and_limits() {
 
 #[test]
 fn a_secret_is_refused_in_a_browser_unless_explicitly_allowed() {
-    let browser = Environment { browser: true };
+    let browser = Environment { browser: true, ..Environment::default() };
     let err = validate_client_options(&options("https://api.example.com"), browser).unwrap_err();
     assert_eq!((err.0[0].field.as_str(), err.0[0].code), ("clientSecret", "secret_in_browser"));
     assert!(!format!("{err:?}").contains("tripwire"));
