@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tarball=$(ls target/npm/payreq-*.tgz)
 rm -rf tests/js/node_modules/payreq
-(cd tests/js && npm install --no-audit --no-fund --no-save --no-package-lock --loglevel=error "../../$tarball")
+for dir in tests/js examples/node; do
+  (cd "$dir" && npm install --no-audit --no-fund --no-save --no-package-lock --loglevel=error "$OLDPWD/$tarball")
+done
 export PAYREQ_SANDBOX_BIN="$PWD/target/debug/payreq-sandbox"
 log=target/js-test.log
 status=0

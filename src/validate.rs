@@ -606,6 +606,7 @@ pub const CLIENT_OPTIONS: &[&str] = &[
     "timeoutMs",
     "totalTimeoutMs",
     "rateLimit",
+    "rateLimiter",
     "dangerouslyAllowBrowser",
     "onRequest",
     "onResponse",
@@ -641,7 +642,7 @@ fn check_integer(field: &'static str, input: &Input, min: u64, max: u64) -> Resu
 }
 
 /// Validates `{ clientId, clientSecret, baseUrl, maxRetries?, timeoutMs?,
-/// totalTimeoutMs?, rateLimit?, dangerouslyAllowBrowser?, onRequest?, onResponse? }`.
+/// totalTimeoutMs?, rateLimit?, rateLimiter?, dangerouslyAllowBrowser?, onRequest?, onResponse? }`.
 ///
 /// ```
 /// use payreq::{validate_client_options, Environment, Input};
@@ -735,6 +736,14 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
         if !matches!(input.field(hook), Input::Missing | Input::Null | Input::Function) {
             errors.push(FieldError::new(hook, "option_invalid", format!("{hook} must be a function")));
         }
+    }
+    // A shared store ({ reserve(key, nowMs), release(key, atMs) }); its methods are checked where it is used.
+    if matches!(input.field("rateLimiter"), Input::Bool(_) | Input::Number(_) | Input::String(_) | Input::BigInt(_)) {
+        errors.push(FieldError::new(
+            "rateLimiter",
+            "option_invalid",
+            "rateLimiter must be an object with reserve(key, nowMs) and release(key, atMs)",
+        ));
     }
     match (client_id, client_secret, base_url) {
         (Some(client_id), Some(client_secret), Some(base_url)) if errors.is_empty() => Ok(ClientConfig {

@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 
 use crate::client::Client;
 use crate::error::{Error, FieldError, ValidationErrors};
-use crate::limiter::{LocalLimiter, WINDOW_MS};
+use crate::limiter::{LocalLimiter, RateLimiter, WINDOW_MS};
 use crate::validate::{
     validate_call_options, validate_client_options, validate_payment_id, validate_payment_request, Environment,
 };
@@ -26,7 +26,46 @@ use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to
 use fetch::FetchTransport;
 use platform::{AbortSignal, JsObserver, JsPlatform, JsSignal, JsUrls};
 
-type Inner = Client<FetchTransport, JsPlatform, LocalLimiter>;
+type Inner = Client<FetchTransport, JsPlatform, AnyLimiter>;
+
+/// The in-isolate limiter, or the caller's shared one.
+enum AnyLimiter {
+    Local(LocalLimiter),
+    Js(js_sys::Object),
+}
+
+impl RateLimiter for AnyLimiter {
+    async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
+        let store = match self {
+            AnyLimiter::Local(local) => return local.reserve(key, now_ms).await,
+            AnyLimiter::Js(store) => store,
+        };
+        let method = get(store, "reserve")
+            .dyn_into::<js_sys::Function>()
+            .map_err(|_| "rateLimiter.reserve is not a function".to_owned())?;
+        let describe =
+            |e: JsValue| get(&e, "message").as_string().unwrap_or_else(|| "rateLimiter.reserve threw".to_owned());
+        let returned =
+            method.call2(store, &JsValue::from_str(key), &JsValue::from_f64(now_ms as f64)).map_err(describe)?;
+        // A number, or a promise of one (a Durable Object is a fetch away).
+        let at = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
+        match at.as_f64() {
+            Some(t) if t.is_finite() && t >= 0.0 => Ok(t as u64),
+            _ => Err("rateLimiter.reserve must return (a promise of) a time in ms since the epoch".to_owned()),
+        }
+    }
+
+    fn release(&self, key: &str, at_ms: u64) {
+        match self {
+            AnyLimiter::Local(local) => local.release(key, at_ms),
+            AnyLimiter::Js(store) => {
+                if let Ok(method) = get(store, "release").dyn_into::<js_sys::Function>() {
+                    let _ = method.call2(store, &JsValue::from_str(key), &JsValue::from_f64(at_ms as f64));
+                }
+            }
+        }
+    }
+}
 
 thread_local! {
     /// One limiter per isolate and rate: every client with the same clientId
@@ -103,12 +142,19 @@ impl PaymentClient {
         let env = Environment { browser: in_browser(), urls: &JsUrls };
         let config =
             validate_client_options(&to_input(&options), env).map_err(|e| error_to_js(Error::Validation(e)))?;
-        let limiter = LIMITERS.with(|l| {
-            l.borrow_mut()
-                .entry(config.rate_limit)
-                .or_insert_with(|| LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS))
-                .clone()
-        });
+        let shared = get(&options, "rateLimiter");
+        let limiter = if shared.is_object() {
+            AnyLimiter::Js(shared.unchecked_into())
+        } else {
+            AnyLimiter::Local(LIMITERS.with(|l| {
+                l.borrow_mut()
+                    .entry(config.rate_limit)
+                    .or_insert_with(|| {
+                        LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS)
+                    })
+                    .clone()
+            }))
+        };
         let hook = |name| get(&options, name).dyn_into::<js_sys::Function>().ok();
         let (on_request, on_response) = (hook("onRequest"), hook("onResponse"));
         let mut client = Client::new(config, FetchTransport, JsPlatform, limiter);

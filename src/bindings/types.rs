@@ -106,10 +106,22 @@ export interface ClientOptions {
   totalTimeoutMs?: number;
   /** Requests per second per clientId in this isolate (default 5, the API's limit; 0 = off). */
   rateLimit?: number;
+  /** A limiter shared beyond this isolate (a Durable Object, say); replaces the in-isolate one. */
+  rateLimiter?: RateLimiterStore;
   /** Allow a secret in a browser page: for tests against a local sandbox only. */
   dangerouslyAllowBrowser?: boolean;
   onRequest?: (event: RequestEvent) => void;
   onResponse?: (event: ResponseEvent) => void;
+}
+
+/**
+ * Hands out send slots: `reserve` returns when (ms since the epoch) a request for `key`
+ * (the clientId) may be sent, keeping at most N sends in any second; `release` gives back a
+ * slot whose caller gave up while waiting. Calls for one key must be served in call order.
+ */
+export interface RateLimiterStore {
+  reserve(key: string, nowMs: number): number | Promise<number>;
+  release(key: string, atMs: number): void;
 }
 
 export interface CallOptions {

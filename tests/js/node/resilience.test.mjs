@@ -229,3 +229,31 @@ test("a 5xx that persists ends as ServerError with the key to retry with", async
   const pr = await client.createPaymentRequest(order("persist"), { idempotencyKey: "persist-1" });
   assert.equal(pr.referenceId, "persist");
 });
+
+test("a shared rate limiter (e.g. a Durable Object) replaces the in-isolate one", async () => {
+  const calls = [];
+  const store = {
+    // Async, like a store a fetch away; every send waits 300 ms for its slot.
+    async reserve(key, nowMs) {
+      calls.push(["reserve", key]);
+      return nowMs + 300;
+    },
+    release(key, atMs) {
+      calls.push(["release", key]);
+    },
+  };
+  const client = make({ rateLimiter: store });
+  const t0 = performance.now();
+  const pr = await client.createPaymentRequest(order("shared-limiter"));
+  assert.ok(since(t0) >= 550, "token and create each waited for their slot");
+  assert.deepEqual(calls, [["reserve", CLIENT_ID], ["reserve", CLIENT_ID]]);
+  // Aborted while waiting: the slot goes back to the store.
+  const err = await client.getPaymentRequest(pr.id, { signal: AbortSignal.timeout(100) }).catch((e) => e);
+  assert.ok(err instanceof AbortError);
+  assert.deepEqual(calls.slice(2), [["reserve", CLIENT_ID], ["release", CLIENT_ID]]);
+  // A broken store fails the call with a typed error, not a crash.
+  const broken = make({ rateLimiter: { reserve: () => "soon", release() {} } });
+  const bad = await broken.getPaymentRequest(pr.id).catch((e) => e);
+  assert.ok(bad instanceof PayreqError && /rateLimiter\.reserve/.test(bad.message), bad.message);
+  assert.throws(() => make({ rateLimiter: 5 }), /rateLimiter must be an object/);
+});
