@@ -344,12 +344,14 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
                 Either::Right(Either::Right(())) => {
                     // The request was on its way: the server may have acted on it.
                     call.ambiguous.set(true);
+                    self.limiter.completed(&self.config.client_id, started, self.platform.now_ms());
                     return Err(Error::Aborted { operation: call.op, cause: None });
                 }
             };
             if matches!(outcome, Outcome::Connection | Outcome::Status(500..=599)) {
                 call.ambiguous.set(true);
             }
+            self.limiter.completed(&self.config.client_id, started, self.platform.now_ms());
             if let Some(o) = &self.observer {
                 let (status, request_id) = match &result {
                     Ok(r) => (Some(r.status), request_id(r)),

@@ -5,6 +5,11 @@
 //! A token bucket of size N refilled at N/s admits up to 2N-1 requests in one
 //! sliding second (a full bucket, then the refill); the API's published limit
 //! is per second, so a log of send times is the exact model.
+//!
+//! The server counts arrivals, not sends. A request arrives between its send
+//! and its response, so sends spaced by the window plus the round-trip time
+//! cannot arrive closer than the window: the spacing grows by the largest
+//! recent round trip ([`SlidingWindow::completed`]), capped at [`MAX_RTT_MS`].
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -17,6 +22,11 @@ pub const WINDOW_MS: u64 = 1_000;
 /// Extra spacing added to the window, so that network jitter between our send
 /// and the server's receive cannot squeeze N+1 arrivals into one second.
 pub const DEFAULT_MARGIN_MS: u64 = 25;
+/// The largest round trip that widens the spacing (a hung request must not
+/// slow every later one for long).
+pub const MAX_RTT_MS: u64 = 1_000;
+/// How many recent round trips are remembered.
+const RTT_SAMPLES: usize = 16;
 
 /// The send times reserved for one key, oldest first.
 #[derive(Debug, Clone)]
@@ -24,13 +34,28 @@ pub struct SlidingWindow {
     limit: u32,
     window_ms: u64,
     log: VecDeque<u64>,
+    rtts: VecDeque<u64>,
 }
 
 impl SlidingWindow {
     /// At most `limit` sends in any half-open window `[t, t + window_ms)`.
     /// A `limit` of 0 disables limiting.
     pub fn new(limit: u32, window_ms: u64) -> Self {
-        Self { limit, window_ms, log: VecDeque::new() }
+        Self { limit, window_ms, log: VecDeque::new(), rtts: VecDeque::new() }
+    }
+
+    /// The spacing in force: the window plus the largest recent round trip.
+    fn spacing(&self) -> u64 {
+        self.window_ms.saturating_add(self.rtts.iter().copied().max().unwrap_or(0))
+    }
+
+    /// Records that a request sent at `sent_ms` got its response (or gave up)
+    /// at `done_ms`.
+    pub fn completed(&mut self, sent_ms: u64, done_ms: u64) {
+        if self.rtts.len() == RTT_SAMPLES {
+            self.rtts.pop_front();
+        }
+        self.rtts.push_back(done_ms.saturating_sub(sent_ms).min(MAX_RTT_MS));
     }
 
     /// Reserves the earliest send time at or after `now_ms` (and not before any
@@ -39,14 +64,15 @@ impl SlidingWindow {
         if self.limit == 0 {
             return now_ms;
         }
-        while self.log.front().is_some_and(|&t| t.saturating_add(self.window_ms) <= now_ms) {
+        let spacing = self.spacing();
+        while self.log.front().is_some_and(|&t| t.saturating_add(spacing) <= now_ms) {
             self.log.pop_front();
         }
         let mut at = now_ms.max(self.log.back().copied().unwrap_or(0));
         let n = self.log.len();
         let limit = self.limit as usize;
         if n >= limit {
-            at = at.max(self.log[n - limit].saturating_add(self.window_ms));
+            at = at.max(self.log[n - limit].saturating_add(spacing));
         }
         self.log.push_back(at);
         at
@@ -74,6 +100,12 @@ pub trait RateLimiter {
 
     /// Returns a reservation that will not be used.
     fn release(&self, key: &str, at_ms: u64);
+
+    /// Reports that the request sent at `sent_ms` for `key` ended at
+    /// `done_ms` (a response, an error or an abort). Optional for a store.
+    fn completed(&self, key: &str, sent_ms: u64, done_ms: u64) {
+        let _ = (key, sent_ms, done_ms);
+    }
 }
 
 /// Sliding windows per key, shared by every client that holds a clone.
@@ -107,6 +139,12 @@ impl RateLimiter for LocalLimiter {
     fn release(&self, key: &str, at_ms: u64) {
         if let Some(window) = self.windows.borrow_mut().get_mut(key) {
             window.release(at_ms);
+        }
+    }
+
+    fn completed(&self, key: &str, sent_ms: u64, done_ms: u64) {
+        if let Some(window) = self.windows.borrow_mut().get_mut(key) {
+            window.completed(sent_ms, done_ms);
         }
     }
 }
@@ -155,6 +193,18 @@ mod tests {
         assert_eq!(queued, 1_000);
         w.release(queued);
         assert_eq!(w.reserve(10), 1_000);
+    }
+
+    #[test]
+    fn slow_round_trips_widen_the_spacing_so_arrivals_stay_apart() {
+        let mut w = SlidingWindow::new(1, 1_000);
+        let first = w.reserve(0);
+        // The response took 80 ms: the request arrived somewhere in [0, 80].
+        w.completed(first, 80);
+        assert_eq!(w.reserve(100), 1_080, "1 s after the latest possible arrival");
+        // Hung requests widen it by at most MAX_RTT_MS.
+        w.completed(1_080, 60_000);
+        assert_eq!(w.reserve(1_100), 1_080 + 1_000 + MAX_RTT_MS);
     }
 
     #[test]

@@ -55,6 +55,22 @@ impl RateLimiter for AnyLimiter {
         }
     }
 
+    fn completed(&self, key: &str, sent_ms: u64, done_ms: u64) {
+        match self {
+            AnyLimiter::Local(local) => local.completed(key, sent_ms, done_ms),
+            AnyLimiter::Js(store) => {
+                if let Ok(method) = get(store, "completed").dyn_into::<js_sys::Function>() {
+                    let args = js_sys::Array::of3(
+                        &JsValue::from_str(key),
+                        &JsValue::from_f64(sent_ms as f64),
+                        &JsValue::from_f64(done_ms as f64),
+                    );
+                    let _ = method.apply(store, &args);
+                }
+            }
+        }
+    }
+
     fn release(&self, key: &str, at_ms: u64) {
         match self {
             AnyLimiter::Local(local) => local.release(key, at_ms),

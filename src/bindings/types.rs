@@ -122,6 +122,8 @@ export interface ClientOptions {
 export interface RateLimiterStore {
   reserve(key: string, nowMs: number): number | Promise<number>;
   release(key: string, atMs: number): void;
+  /** Optional: the request sent at `sentMs` ended at `doneMs` (for round-trip-aware spacing). */
+  completed?(key: string, sentMs: number, doneMs: number): void;
 }
 
 export interface CallOptions {
