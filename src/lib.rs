@@ -56,9 +56,9 @@ pub use secret::{AccessToken, ClientSecret};
 pub use urls::NativeUrls;
 pub use urls::{ParsedUrl, UrlParser};
 pub use validate::{
-    validate_call_options, validate_client_options, validate_payment_id, validate_payment_request, BaseUrl,
-    CallOptions, ClientConfig, Environment, Input, NewPaymentRequest, PaymentId, CALL_OPTIONS, CLIENT_OPTIONS,
-    DEFAULT_TIMEOUT_MS, MAX_REDIRECT_URL_BYTES, MAX_REFERENCE_ID_CHARS, MAX_RETRIES_LIMIT, MAX_SAFE_INTEGER,
-    PAYMENT_REQUEST_FIELDS,
+    validate_call_options, validate_client_options, validate_payment_id, validate_payment_request,
+    validate_wait_options, BaseUrl, CallOptions, ClientConfig, Environment, Input, NewPaymentRequest, PaymentId,
+    CALL_OPTIONS, CLIENT_OPTIONS, DEFAULT_TIMEOUT_MS, DEFAULT_WAIT_MS, MAX_REDIRECT_URL_BYTES, MAX_REFERENCE_ID_CHARS,
+    MAX_RETRIES_LIMIT, MAX_SAFE_INTEGER, PAYMENT_REQUEST_FIELDS,
 };
 pub use wire::{PaymentRequest, Status};

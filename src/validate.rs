@@ -759,6 +759,30 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
     }
 }
 
+/// How long `waitForPayment` waits by default, in ms.
+pub const DEFAULT_WAIT_MS: u64 = 300_000;
+
+/// Validates the options of `waitForPayment`, `{ timeoutMs?, signal? }`, and
+/// returns the wait in ms (default [`DEFAULT_WAIT_MS`], at most a day).
+///
+/// # Errors
+/// Every option that fails, each naming its field.
+pub fn validate_wait_options(input: &Input) -> Result<u64, ValidationErrors> {
+    let mut errors = Vec::new();
+    if let Input::Object(fields) = input {
+        unknown_fields(fields, &["timeoutMs", "signal"], &mut errors);
+    } else if !matches!(input, Input::Missing | Input::Null) {
+        errors.push(FieldError::new("options", "options_not_object", "waitForPayment options must be an object"));
+    }
+    let timeout =
+        check_integer("timeoutMs", input.field("timeoutMs"), 1, 86_400_000).map_err(|e| errors.push(e)).ok().flatten();
+    if errors.is_empty() {
+        Ok(timeout.unwrap_or(DEFAULT_WAIT_MS))
+    } else {
+        Err(ValidationErrors(errors))
+    }
+}
+
 /// Per-call options, each overriding the client's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallOptions {

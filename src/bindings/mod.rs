@@ -20,7 +20,8 @@ use crate::client::Client;
 use crate::error::{Error, FieldError, ValidationErrors};
 use crate::limiter::{LocalLimiter, RateLimiter, WINDOW_MS};
 use crate::validate::{
-    validate_call_options, validate_client_options, validate_payment_id, validate_payment_request, Environment,
+    validate_call_options, validate_client_options, validate_payment_id, validate_payment_request,
+    validate_wait_options, Environment,
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
 use fetch::FetchTransport;
@@ -88,9 +89,6 @@ thread_local! {
     /// (and rate) shares its sliding window, whoever constructed it.
     static LIMITERS: RefCell<HashMap<u32, LocalLimiter>> = RefCell::new(HashMap::new());
 }
-
-/// The default wait of `waitForPayment`, in ms.
-const DEFAULT_WAIT_MS: u64 = 300_000;
 
 /// A payment-request API client for server-side code.
 #[wasm_bindgen]
@@ -246,13 +244,7 @@ impl PaymentClient {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let id =
             validate_payment_id(&to_input(&id)).map_err(|e| error_to_js(Error::Validation(ValidationErrors(vec![e]))));
-        let timeout = match get(&options, "timeoutMs") {
-            v if v.is_undefined() => Ok(DEFAULT_WAIT_MS),
-            v => match v.as_f64() {
-                Some(n) if n.trunc() == n && (1.0..=86_400_000.0).contains(&n) => Ok(n as u64),
-                _ => Err(invalid("timeoutMs", "option_invalid", "timeoutMs must be an integer from 1 to 86400000")),
-            },
-        };
+        let timeout = validate_wait_options(&to_input(&options)).map_err(|e| error_to_js(Error::Validation(e)));
         let signal = signal_of(&options);
         let client = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move {

@@ -376,3 +376,15 @@ fn every_field_error_code_is_in_the_typescript_union() {
     }
     assert!(checked > 40, "{checked}");
 }
+
+#[test]
+fn wait_options() {
+    assert_eq!(validate_wait_options(&Input::Missing), Ok(DEFAULT_WAIT_MS));
+    assert_eq!(validate_wait_options(&request(&[("timeoutMs", Input::Number(1500.0))])), Ok(1500));
+    for bad in [Input::Number(0.0), Input::Number(1.5), Input::from("10s")] {
+        let err = validate_wait_options(&request(&[("timeoutMs", bad)])).unwrap_err();
+        assert_eq!((err.0[0].field.as_str(), err.0[0].code), ("timeoutMs", "option_invalid"));
+    }
+    let typo = validate_wait_options(&request(&[("timeout", Input::Number(1.0))])).unwrap_err();
+    assert!(typo.0[0].message.contains("did you mean timeoutMs?"), "{}", typo.0[0].message);
+}
