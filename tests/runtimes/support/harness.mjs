@@ -119,6 +119,9 @@ export class Tally {
   done(label) {
     console.log(`${label}: ${this.passed} passed, ${this.failed} failed`);
     process.exitCode = this.failed ? 1 : 0;
+    // A running child (the sandbox, workerd) keeps the event loop, and so this
+    // harness, alive: stop them all now rather than at an exit that never comes.
+    killAll();
   }
 }
 
