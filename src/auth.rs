@@ -78,7 +78,7 @@ impl std::fmt::Display for TokenDecodeError {
         match self {
             Self::NotAnObject => f.write_str("the token response is not a JSON object"),
             Self::MissingAccessToken => f.write_str("the token response has no access_token string"),
-            Self::WrongTokenType(t) => write!(f, "token_type is {t:?}, expected \"Bearer\""),
+            Self::WrongTokenType(t) => write!(f, "token_type is \"{t}\", expected \"Bearer\""),
         }
     }
 }

@@ -314,9 +314,20 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
                 detail: format!("the rate limiter failed: {detail}"),
                 cause: None,
             })?;
-            if let Err(e) = self.wait(call, slot.saturating_sub(now)).await {
-                self.limiter.release(&self.config.client_id, slot);
-                return Err(e);
+            let mut slot = slot;
+            let mut now = now;
+            loop {
+                if let Err(e) = self.wait(call, slot.saturating_sub(now)).await {
+                    self.limiter.release(&self.config.client_id, slot);
+                    return Err(e);
+                }
+                // Round trips seen while we waited may push the slot back.
+                now = self.platform.now_ms();
+                let due = self.limiter.confirm(&self.config.client_id, slot);
+                if due <= now {
+                    break;
+                }
+                slot = due;
             }
             let attempt = retries + 1;
             let method = request.method.as_str();

@@ -12,7 +12,7 @@
 //! recent round trip ([`SlidingWindow::completed`]), capped at [`MAX_RTT_MS`].
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// The API's published limit: 5 requests per second per API key.
@@ -78,6 +78,25 @@ impl SlidingWindow {
         at
     }
 
+    /// Called when the slot `at_ms` comes due, before sending: round trips
+    /// seen since it was reserved may have widened the spacing. Returns the
+    /// slot, moved later if the send `limit` places earlier (or the one just
+    /// before, for order) now requires it; the caller waits until then and
+    /// confirms again.
+    pub fn confirm(&mut self, at_ms: u64) -> u64 {
+        let Some(j) = self.log.iter().position(|&t| t == at_ms) else { return at_ms };
+        let limit = self.limit as usize;
+        let mut due = at_ms;
+        if j > 0 {
+            due = due.max(self.log[j - 1]);
+        }
+        if limit > 0 && j >= limit {
+            due = due.max(self.log[j - limit].saturating_add(self.spacing()));
+        }
+        self.log[j] = due;
+        due
+    }
+
     /// Gives back a reservation that will not be used (its caller gave up
     /// while waiting). Removing a send never breaks the limit for the others.
     pub fn release(&mut self, at_ms: u64) {
@@ -101,6 +120,13 @@ pub trait RateLimiter {
     /// Returns a reservation that will not be used.
     fn release(&self, key: &str, at_ms: u64);
 
+    /// Re-checks the slot `at_ms` when it comes due (see
+    /// [`SlidingWindow::confirm`]); a store without round-trip spacing keeps it.
+    fn confirm(&self, key: &str, at_ms: u64) -> u64 {
+        let _ = key;
+        at_ms
+    }
+
     /// Reports that the request sent at `sent_ms` for `key` ended at
     /// `done_ms` (a response, an error or an abort). Optional for a store.
     fn completed(&self, key: &str, sent_ms: u64, done_ms: u64) {
@@ -113,7 +139,8 @@ pub trait RateLimiter {
 pub struct LocalLimiter {
     limit: u32,
     window_ms: u64,
-    windows: Rc<RefCell<HashMap<String, SlidingWindow>>>,
+    /// One window per key; an isolate sees one or a few keys, so a list beats a map (and its code size).
+    windows: Rc<RefCell<Vec<(String, SlidingWindow)>>>,
 }
 
 impl LocalLimiter {
@@ -132,18 +159,31 @@ impl Default for LocalLimiter {
 impl RateLimiter for LocalLimiter {
     async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
         let mut windows = self.windows.borrow_mut();
-        let window = windows.entry(key.to_owned()).or_insert_with(|| SlidingWindow::new(self.limit, self.window_ms));
-        Ok(window.reserve(now_ms))
+        let i = match windows.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                windows.push((key.to_owned(), SlidingWindow::new(self.limit, self.window_ms)));
+                windows.len() - 1
+            }
+        };
+        Ok(windows[i].1.reserve(now_ms))
     }
 
     fn release(&self, key: &str, at_ms: u64) {
-        if let Some(window) = self.windows.borrow_mut().get_mut(key) {
+        if let Some((_, window)) = self.windows.borrow_mut().iter_mut().find(|(k, _)| k == key) {
             window.release(at_ms);
         }
     }
 
+    fn confirm(&self, key: &str, at_ms: u64) -> u64 {
+        match self.windows.borrow_mut().iter_mut().find(|(k, _)| k == key) {
+            Some((_, window)) => window.confirm(at_ms),
+            None => at_ms,
+        }
+    }
+
     fn completed(&self, key: &str, sent_ms: u64, done_ms: u64) {
-        if let Some(window) = self.windows.borrow_mut().get_mut(key) {
+        if let Some((_, window)) = self.windows.borrow_mut().iter_mut().find(|(k, _)| k == key) {
             window.completed(sent_ms, done_ms);
         }
     }
@@ -205,6 +245,20 @@ mod tests {
         // Hung requests widen it by at most MAX_RTT_MS.
         w.completed(1_080, 60_000);
         assert_eq!(w.reserve(1_100), 1_080 + 1_000 + MAX_RTT_MS);
+    }
+
+    #[test]
+    fn slots_reserved_early_are_pushed_back_by_round_trips_seen_since() {
+        let mut w = SlidingWindow::new(1, 1_000);
+        let a = w.reserve(0);
+        let b = w.reserve(0);
+        let c = w.reserve(0);
+        assert_eq!((a, b, c), (0, 1_000, 2_000));
+        // `a` took 300 ms: `b` may not go at 1 000 any more.
+        w.completed(a, 300);
+        assert_eq!(w.confirm(b), 1_300);
+        assert_eq!(w.confirm(c), 2_600, "and every later slot follows");
+        assert_eq!(w.confirm(2_600), 2_600, "confirming again is stable");
     }
 
     #[test]

@@ -10,7 +10,6 @@ mod platform;
 mod types;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -56,6 +55,13 @@ impl RateLimiter for AnyLimiter {
         }
     }
 
+    fn confirm(&self, key: &str, at_ms: u64) -> u64 {
+        match self {
+            AnyLimiter::Local(local) => local.confirm(key, at_ms),
+            AnyLimiter::Js(_) => at_ms,
+        }
+    }
+
     fn completed(&self, key: &str, sent_ms: u64, done_ms: u64) {
         match self {
             AnyLimiter::Local(local) => local.completed(key, sent_ms, done_ms),
@@ -87,7 +93,7 @@ impl RateLimiter for AnyLimiter {
 thread_local! {
     /// One limiter per isolate and rate: every client with the same clientId
     /// (and rate) shares its sliding window, whoever constructed it.
-    static LIMITERS: RefCell<HashMap<u32, LocalLimiter>> = RefCell::new(HashMap::new());
+    static LIMITERS: RefCell<Vec<(u32, LocalLimiter)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A payment-request API client for server-side code.
@@ -161,12 +167,13 @@ impl PaymentClient {
             AnyLimiter::Js(shared.unchecked_into())
         } else {
             AnyLimiter::Local(LIMITERS.with(|l| {
-                l.borrow_mut()
-                    .entry(config.rate_limit)
-                    .or_insert_with(|| {
-                        LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS)
-                    })
-                    .clone()
+                let mut limiters = l.borrow_mut();
+                if let Some((_, found)) = limiters.iter().find(|(rate, _)| *rate == config.rate_limit) {
+                    return found.clone();
+                }
+                let made = LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS);
+                limiters.push((config.rate_limit, made.clone()));
+                made
             }))
         };
         let hook = |name| get(&options, name).dyn_into::<js_sys::Function>().ok();
