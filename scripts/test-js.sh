@@ -8,6 +8,9 @@ rm -rf tests/js/node_modules/payreq
 for dir in tests/js examples/node; do
   (cd "$dir" && npm install --no-audit --no-fund --no-save --no-package-lock --loglevel=error "$OLDPWD/$tarball")
 done
+# The declarations as a TypeScript consumer sees them (strict; @ts-expect-error marks must fail).
+tools/node_modules/.bin/tsc -p tests/js/types/tsconfig.json
+echo "# tsc --strict: tests/js/types/consumer.ts type-checks against the packed declarations"
 export PAYREQ_SANDBOX_BIN="$PWD/target/debug/payreq-sandbox"
 log=target/js-test.log
 status=0
