@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all tools build package sandbox demo test lint test-rust test-wasm test-js test-runtimes fuzz clean
+.PHONY: all tools build package sandbox demo test lint test-rust test-wasm test-js test-runtimes test-browsers check-size bench fuzz clean
 
 all: build
 
@@ -22,7 +22,7 @@ sandbox:
 demo: build sandbox
 	@bash scripts/demo.sh
 
-test: lint test-rust test-wasm test-js test-runtimes
+test: lint test-rust test-wasm test-js check-size test-runtimes
 
 lint: tools
 	$(CARGO) fmt --all -- --check
@@ -44,6 +44,16 @@ test-js: build sandbox
 # Bun, Deno and workerd (miniflare; wrangler bundles in workerd): tests/runtimes/.
 test-runtimes: build sandbox
 	@bash scripts/test-runtimes.sh
+
+# The byte budget of the shipped entries (deterministic, so a check): scripts/check-size.sh.
+check-size: build
+	@bash scripts/check-size.sh
+
+# Speed, size and memory against stripe-node, openai-node, raw fetch and pure JS,
+# as ratios within one run: writes bench/results.md and bench/results.json.
+bench: build
+	@$(CARGO) build --release -p payreq-sandbox
+	@bash bench/run.sh
 
 # Short, bounded fuzz runs (nightly + cargo-fuzz); new finds land in fuzz/corpus,
 # which `make test` replays (tests/fuzz_corpora.rs).
