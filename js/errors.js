@@ -4,7 +4,6 @@
 export class PayreqError extends Error {
   constructor(message, props = {}) {
     super(message, "cause" in props ? { cause: props.cause } : undefined);
-    this.name = new.target.name;
     for (const key of Object.keys(props)) if (key !== "cause") this[key] = props[key];
   }
 }
@@ -25,6 +24,12 @@ const classes = {
   PayreqError, ValidationError, NetworkError, DecodeError, TimeoutError, AbortError, ApiError, AuthenticationError,
   InvalidRequestError, NotFoundError, IdempotencyError, RateLimitError, ServerError,
 };
+
+// `name` is set from these keys, not from `new.target.name`: minifiers (Vite,
+// esbuild, terser) rename classes, and `error.name` must stay "ValidationError".
+for (const [name, cls] of Object.entries(classes)) {
+  Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true });
+}
 
 /** Called by the wasm core: `new classes[name](message, props)`. */
 export function createError(name, message, props) {
