@@ -5,12 +5,17 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all tools build package sandbox demo test lint test-rust test-wasm test-js test-runtimes test-browsers check-size bench fuzz clean
+.PHONY: all tools tools-browsers build package sandbox demo test lint test-rust test-wasm test-js test-runtimes test-browsers check-size bench fuzz clean
 
 all: build
 
 tools:
 	@bash scripts/install-tools.sh
+
+# Also Debian's chromium, chromium-driver, firefox-esr and geckodriver (cargo),
+# for the browser tiers of `make test` only (`make demo` does not need them).
+tools-browsers:
+	@PAYREQ_NEED_BROWSERS=1 bash scripts/install-tools.sh
 
 # The npm package: target/pkg (directory) and target/npm/payreq-<version>.tgz.
 build package: tools
@@ -32,18 +37,23 @@ lint: tools
 test-rust:
 	$(CARGO) test --workspace
 
-# wasm-bindgen tests under Node (runner set in .cargo/config.toml).
-test-wasm: tools
-	$(CARGO) test -p payreq --target wasm32-unknown-unknown --test wasm_node
+# wasm-bindgen tests under Node, headless Chromium and headless Firefox.
+test-wasm: tools-browsers
+	@bash scripts/test-wasm.sh
 
 # The JS suites run the packed tarball, installed into tests/js, against the sandbox.
 test-js: build sandbox
 	@bash scripts/test-js.sh
 
 # The shared conformance scenario from the packed tarball in Node 20/22 (ESM, CJS),
-# Bun, Deno and workerd (miniflare; wrangler bundles in workerd): tests/runtimes/.
-test-runtimes: build sandbox
+# Bun, Deno, workerd (miniflare; wrangler bundles in workerd), headless Chromium and
+# Firefox (a page, a Vite build, the checkout click, examples/browser): tests/runtimes/.
+test-runtimes: tools-browsers build sandbox
 	@bash scripts/test-runtimes.sh
+
+# Only the browser part of test-runtimes.
+test-browsers: tools-browsers build sandbox
+	@node tests/runtimes/browsers.mjs
 
 # The byte budget of the shipped entries (deterministic, so a check): scripts/check-size.sh.
 check-size: build

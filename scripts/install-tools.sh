@@ -37,7 +37,7 @@ fi
 rm -f tools/node_modules/.bin/node
 
 # Browsers for `make test-browsers`, from Debian, only when missing; never a
-# browser download. Only when PAYREQ_NEED_BROWSERS=1 (set by `make test-browsers`).
+# browser download. Only when PAYREQ_NEED_BROWSERS=1 (set by `make tools-browsers`, which the browser test tiers depend on).
 if [ "${PAYREQ_NEED_BROWSERS:-0}" = 1 ]; then
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)

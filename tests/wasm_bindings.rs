@@ -1,5 +1,8 @@
-//! wasm-bindgen tests, run under Node by `make test` (wasm-bindgen-test-runner):
-//! the JS value conversions and error objects of `src/bindings/`.
+//! wasm-bindgen tests of `src/bindings/` (JS value conversions, error objects,
+//! the fetch transport, the browser guard). `make test-wasm` runs this file three
+//! times with wasm-bindgen-test-runner: under Node, in headless Chromium and in
+//! headless Firefox (`WASM_BINDGEN_USE_BROWSER=1`), the same checks wasm-pack's
+//! `test --node`, `--headless --chrome` and `--headless --firefox` make.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -16,6 +19,26 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
         js_sys::Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
     }
     o.into()
+}
+
+/// True in a page (Chromium, Firefox), false under Node.
+fn in_browser() -> bool {
+    let global: JsValue = js_sys::global().into();
+    !get(&global, "window").is_undefined() && !get(&global, "document").is_undefined()
+}
+
+/// Client options with a secret; in a browser they also carry
+/// `dangerouslyAllowBrowser: true`, without which the client refuses the secret.
+fn client_options(base_url: &str) -> JsValue {
+    let mut pairs = vec![
+        ("clientId", JsValue::from_str("a")),
+        ("clientSecret", JsValue::from_str("s")),
+        ("baseUrl", JsValue::from_str(base_url)),
+    ];
+    if in_browser() {
+        pairs.push(("dangerouslyAllowBrowser", JsValue::TRUE));
+    }
+    object(&pairs)
 }
 
 fn order(amount: JsValue) -> JsValue {
@@ -72,11 +95,7 @@ fn non_objects_and_nested_values_are_described() {
 
 #[wasm_bindgen_test]
 fn constructor_errors_are_typed_js_errors() {
-    let options = object(&[
-        ("clientId", JsValue::from_str("a")),
-        ("clientSecret", JsValue::from_str("s")),
-        ("baseUrl", JsValue::from_str("http://evil.example")),
-    ]);
+    let options = client_options("http://evil.example");
     let err = payreq::PaymentClient::new(options).err().unwrap();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(get(&err, "name"), JsValue::from_str("ValidationError"));
@@ -88,12 +107,8 @@ fn constructor_errors_are_typed_js_errors() {
 
 #[wasm_bindgen_test]
 async fn invalid_input_rejects_the_promise_without_a_request() {
-    let options = object(&[
-        ("clientId", JsValue::from_str("a")),
-        ("clientSecret", JsValue::from_str("s")),
-        // Nothing listens here; a request would fail as a network error instead.
-        ("baseUrl", JsValue::from_str("http://127.0.0.1:1")),
-    ]);
+    // Nothing listens here; a request would fail as a network error instead.
+    let options = client_options("http://127.0.0.1:1");
     let client = payreq::PaymentClient::new(options).unwrap();
     let err = JsFuture::from(client.create_payment_request(order(JsValue::from_f64(-1.0)), None)).await.unwrap_err();
     assert_eq!(get(&err, "code"), JsValue::from_str("validation_failed"));
@@ -113,11 +128,7 @@ async fn invalid_input_rejects_the_promise_without_a_request() {
 
 #[wasm_bindgen_test]
 async fn an_aborted_signal_rejects_with_an_abort_error_and_its_reason() {
-    let options = object(&[
-        ("clientId", JsValue::from_str("a")),
-        ("clientSecret", JsValue::from_str("s")),
-        ("baseUrl", JsValue::from_str("http://127.0.0.1:1")),
-    ]);
+    let options = client_options("http://127.0.0.1:1");
     let client = payreq::PaymentClient::new(options).unwrap();
     let controller = web_abort_controller();
     let reason = JsValue::from_str("user left the page");
@@ -138,6 +149,27 @@ async fn an_aborted_signal_rejects_with_an_abort_error_and_its_reason() {
     .await
     .unwrap_err();
     assert_eq!(get(&err, "field"), JsValue::from_str("signal"));
+}
+
+#[wasm_bindgen_test]
+fn a_secret_is_refused_in_a_page_and_accepted_on_a_server() {
+    let options = object(&[
+        ("clientId", JsValue::from_str("a")),
+        ("clientSecret", JsValue::from_str("tripwire-wasm-secret")),
+        ("baseUrl", JsValue::from_str("http://127.0.0.1:1")),
+    ]);
+    let result = payreq::PaymentClient::new(options);
+    if in_browser() {
+        let err = result.err().unwrap();
+        assert_eq!(get(&err, "name"), JsValue::from_str("ValidationError"));
+        assert_eq!(get(&err, "field"), JsValue::from_str("clientSecret"));
+        let errors = js_sys::Array::from(&get(&err, "errors"));
+        assert_eq!(get(&errors.get(0), "code"), JsValue::from_str("secret_in_browser"));
+        let message = get(&err, "message").as_string().unwrap();
+        assert!(message.contains("dangerouslyAllowBrowser") && !message.contains("tripwire"), "{message}");
+    } else {
+        assert!(result.is_ok(), "a server runtime takes the secret without dangerouslyAllowBrowser");
+    }
 }
 
 fn web_abort_controller() -> JsValue {
