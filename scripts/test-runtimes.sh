@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # `make test-runtimes`: the shared conformance scenario (tests/runtimes/scenario.mjs)
 # from the packed tarball in Node 20 + 22 (ESM, CommonJS), Bun, Deno and workerd
-# (miniflare, and wrangler-bundled Workers run in workerd), against payreq-sandbox.
+# (miniflare, and wrangler-bundled Workers run in workerd), headless Chromium and
+# Firefox (page, Vite build, hosted checkout click, examples/browser), against
+# payreq-sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PAYREQ_SANDBOX_BIN="$PWD/target/debug/payreq-sandbox"
 status=0
-for harness in node workerd; do
+for harness in node workerd browsers; do
   [ -f "tests/runtimes/$harness.mjs" ] || continue
   start=$SECONDS
   node "tests/runtimes/$harness.mjs" || status=1

@@ -5,7 +5,7 @@
 //     `wrangler deploy --dry-run --outdir` bundles the conformance Worker and
 //     the example itself, and each bundle runs in a bare `workerd serve`.
 // The conformance Worker runs the shared scenario; the example is driven over HTTP.
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { BIN, ROOT, TOOLS, Tally, installTarball, run, spawnTracked, startSandbox, stop } from "./support/harness.mjs";
@@ -19,9 +19,12 @@ await installTarball(fixture);
 const sandbox = await startSandbox();
 
 // 1. miniflare
-tally.absorb("workerd-miniflare", await run(BIN.node22, [
+const viaMiniflare = await run(BIN.node22, [
   path.join(ROOT, "tests/runtimes/workerd/miniflare-run.mjs"), path.join(fixture, "node_modules/payreq"), sandbox.url,
-], { env }), STEPS);
+], { env });
+tally.absorb("workerd-miniflare", viaMiniflare, STEPS);
+const mfEntry = /^# entry: (.*)$/m.exec(viaMiniflare.out)?.[1] ?? "";
+tally.record('workerd-miniflare: "payreq" is the workerd.js entry of the installed tarball', mfEntry === "./workerd.js", `entry: ${mfEntry}`);
 
 // 2. wrangler bundles, run in workerd
 const project = path.join(ROOT, "target/tmp/cloudflare-worker");
@@ -34,9 +37,18 @@ await installTarball(project);
 const wrangler = path.join(TOOLS, "wrangler/bin/wrangler.js");
 
 async function bundle(outdir, script) {
-  const r = await run(BIN.node22, [wrangler, "deploy", "--dry-run", "--outdir", outdir, ...(script ? [script] : [])], { cwd: project, env });
-  tally.record(`wrangler deploy --dry-run bundles ${script ?? "examples/cloudflare-worker"}`, r.code === 0, r.out);
-  return r.code === 0;
+  const r = await run(BIN.node22, [wrangler, "deploy", "--dry-run", "--outdir", outdir, `--metafile=${path.join(outdir, "bundle-meta.json")}`, ...(script ? [script] : [])], { cwd: project, env });
+  const what = script ?? "examples/cloudflare-worker";
+  tally.record(`wrangler deploy --dry-run bundles ${what}`, r.code === 0, r.out);
+  if (r.code !== 0) return false;
+  // esbuild's metafile lists every input of the bundle: "payreq" must have
+  // resolved to the workerd entry (the exports map's workerd condition), and no
+  // other entry may have slipped in.
+  const meta = JSON.parse(readFileSync(path.join(project, outdir, "bundle-meta.json"), "utf8"));
+  const entries = Object.keys(meta.inputs).filter((f) => /node_modules\/payreq\/(node|workerd|deno|browser)\.js$/.test(f));
+  tally.record(`wrangler's bundle of ${what} takes "payreq" from the workerd.js entry of the installed tarball`,
+    entries.length === 1 && entries[0].endsWith("node_modules/payreq/workerd.js"), `entries in the bundle: ${entries.join(", ") || "none"}`);
+  return true;
 }
 
 function freePort() {

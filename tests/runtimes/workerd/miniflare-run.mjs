@@ -16,6 +16,7 @@ const [pkgDir, baseUrl] = process.argv.slice(2);
 // "payreq" is resolved the way wrangler does: the exports map's workerd condition.
 const pkg = JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8"));
 const entry = pkg.exports["."].workerd.default;
+console.log(`# entry: ${entry}`);
 const files = (dir) => readdirSync(dir).flatMap((f) => {
   const p = path.join(dir, f);
   return statSync(p).isDirectory() ? files(p) : [p];
