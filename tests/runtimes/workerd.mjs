@@ -123,16 +123,24 @@ if (await bundle("dist-example")) {
   });
   const label = "workerd-example";
   try {
-    const pay = await fetch(`${worker.url}/pay`, { method: "POST", body: JSON.stringify({ amount: 500, currency: "EUR", referenceId: "cart-1" }), redirect: "manual" });
+    const pay = await fetch(`${worker.url}/checkout`, { method: "POST", body: JSON.stringify({ amount: 500, currency: "EUR", referenceId: "cart-1" }), redirect: "manual" });
     const checkout = pay.headers.get("location") ?? "";
     const id = /\/checkout\/([0-9a-f-]{36})$/.exec(checkout)?.[1];
-    tally.record(`${label}: POST /pay answers 303 to the sandbox checkout page`, pay.status === 303 && checkout.startsWith(sandbox.url) && id, `${pay.status} ${checkout} ${await pay.text()}`);
+    tally.record(`${label}: POST /checkout answers 303 to the sandbox checkout page`, pay.status === 303 && checkout.startsWith(sandbox.url) && id, `${pay.status} ${checkout} ${await pay.text()}`);
     if (id) {
+      const forged = await fetch(`${worker.url}/return?payment_request_id=${id}&status=paid`);
+      const forgedText = await forged.text();
+      tally.record(`${label}: /return with a forged status=paid on an unpaid request says pending (402), from the API`,
+        forged.status === 402 && forgedText === "Payment pending.", `${forged.status} ${forgedText}`);
       await payThroughCheckout(checkout);
+      const back = await fetch(`${worker.url}/return?payment_request_id=${id}`);
+      const backText = await back.text();
+      tally.record(`${label}: /return after paying at the checkout says paid (200)`, back.status === 200 && backText === "Thank you: cart-1 is paid.", `${back.status} ${backText}`);
       const status = await (await fetch(`${worker.url}/payments/${id}`)).json();
-      tally.record(`${label}: GET /payments/:id reports paid after checkout`, status.status === "paid", JSON.stringify(status));
+      tally.record(`${label}: GET /payments/:id reports paid, 500 EUR, cart-1`,
+        status.status === "paid" && status.amount === 500 && status.currency === "EUR" && status.referenceId === "cart-1", JSON.stringify(status));
     }
-    const bad = await fetch(`${worker.url}/pay`, { method: "POST", body: JSON.stringify({ amount: 5.5, currency: "EUR" }) });
+    const bad = await fetch(`${worker.url}/checkout`, { method: "POST", body: JSON.stringify({ amount: 5.5, currency: "EUR" }) });
     const badBody = await bad.json();
     tally.record(`${label}: a fractional amount is a ValidationError (400, amount_fraction)`,
       bad.status === 400 && badBody.error.name === "ValidationError" && badBody.error.code === "validation_failed" && badBody.error.errors[0].code === "amount_fraction", JSON.stringify(badBody));
