@@ -5,17 +5,17 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all tools tools-browsers build package sandbox demo test lint test-rust test-wasm test-js test-runtimes test-browsers check-size bench fuzz clean
+.PHONY: all tools tools-test build package sandbox demo test lint test-rust test-wasm test-js test-runtimes test-browsers check-size bench fuzz clean
 
 all: build
 
 tools:
 	@bash scripts/install-tools.sh
 
-# Also Debian's chromium, chromium-driver, firefox-esr and geckodriver (cargo),
-# for the browser tiers of `make test` only (`make demo` does not need them).
-tools-browsers:
-	@PAYREQ_NEED_BROWSERS=1 bash scripts/install-tools.sh
+# Also wasm-pack, Debian's chromium, chromium-driver, firefox-esr and geckodriver
+# (cargo), for the test tiers only (`make demo` does not need them).
+tools-test:
+	@PAYREQ_TEST_TOOLS=1 bash scripts/install-tools.sh
 
 # The npm package: target/pkg (directory) and target/npm/payreq-<version>.tgz.
 build package: tools
@@ -37,8 +37,8 @@ lint: tools
 test-rust:
 	$(CARGO) test --workspace
 
-# wasm-bindgen tests under Node, headless Chromium and headless Firefox.
-test-wasm: tools-browsers
+# wasm-bindgen tests: wasm-pack test --node, --headless --chrome, --headless --firefox.
+test-wasm: tools-test
 	@bash scripts/test-wasm.sh
 
 # The JS suites run the packed tarball, installed into tests/js, against the sandbox.
@@ -48,11 +48,11 @@ test-js: build sandbox
 # The shared conformance scenario from the packed tarball in Node 20/22 (ESM, CJS),
 # Bun, Deno, workerd (miniflare; wrangler bundles in workerd), headless Chromium and
 # Firefox (a page, a Vite build, the checkout click, examples/browser): tests/runtimes/.
-test-runtimes: tools-browsers build sandbox
+test-runtimes: tools-test build sandbox
 	@bash scripts/test-runtimes.sh
 
 # Only the browser part of test-runtimes.
-test-browsers: tools-browsers build sandbox
+test-browsers: tools-test build sandbox
 	@node tests/runtimes/browsers.mjs
 
 # The byte budget of the shipped entries (deterministic, so a check): scripts/check-size.sh.

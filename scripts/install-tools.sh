@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf 'install-tools: %s\n' "$*"; }
+WASM_PACK_VERSION=0.15.1
+GECKODRIVER_VERSION=0.37.1
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
@@ -36,9 +38,15 @@ fi
 # `node` must stay the machine's (Node 20). Node 22 is called by its path.
 rm -f tools/node_modules/.bin/node
 
-# Browsers for `make test-browsers`, from Debian, only when missing; never a
-# browser download. Only when PAYREQ_NEED_BROWSERS=1 (set by `make tools-browsers`, which the browser test tiers depend on).
-if [ "${PAYREQ_NEED_BROWSERS:-0}" = 1 ]; then
+# Test-only tools, when PAYREQ_TEST_TOOLS=1 (`make tools-test`, which the test tiers
+# depend on; `make demo` does not need them): wasm-pack (drives the wasm-bindgen tests),
+# Debian's chromium, chromium-driver and firefox-esr, and geckodriver from crates.io.
+# Never a browser or driver download from anywhere else.
+if [ "${PAYREQ_TEST_TOOLS:-0}" = 1 ]; then
+  if [ "$(wasm-pack --version 2>/dev/null | awk '{ print $2 }')" != "$WASM_PACK_VERSION" ]; then
+    say "installing wasm-pack $WASM_PACK_VERSION with cargo (about 3 minutes)"
+    cargo install wasm-pack --version "$WASM_PACK_VERSION" --force
+  fi
   missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
@@ -50,7 +58,7 @@ if [ "${PAYREQ_NEED_BROWSERS:-0}" = 1 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
   if ! command -v geckodriver >/dev/null && [ ! -x "$HOME/.cargo/bin/geckodriver" ]; then
-    say "installing geckodriver with cargo (about 4 minutes)"
-    cargo install geckodriver
+    say "installing geckodriver $GECKODRIVER_VERSION with cargo (about 4 minutes)"
+    cargo install geckodriver --version "$GECKODRIVER_VERSION"
   fi
 fi

@@ -1,8 +1,8 @@
 //! wasm-bindgen tests of `src/bindings/` (JS value conversions, error objects,
-//! the fetch transport, the browser guard). `make test-wasm` runs this file three
-//! times with wasm-bindgen-test-runner: under Node, in headless Chromium and in
-//! headless Firefox (`WASM_BINDGEN_USE_BROWSER=1`), the same checks wasm-pack's
-//! `test --node`, `--headless --chrome` and `--headless --firefox` make.
+//! the fetch transport, the browser guard). `make test-wasm` runs this file with
+//! `wasm-pack test --node`, `--headless --chrome` and `--headless --firefox`
+//! (scripts/test-wasm.sh; `WASM_BINDGEN_USE_BROWSER=1` for the browsers, since
+//! the file is not pinned to one runtime).
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::{JsCast, JsValue};
