@@ -27,6 +27,8 @@ mod error;
 #[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod heap;
 mod http;
 mod json;
 pub mod limiter;
