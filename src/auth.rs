@@ -73,13 +73,19 @@ pub(crate) enum TokenDecodeError {
     WrongTokenType(String),
 }
 
+impl TokenDecodeError {
+    pub(crate) fn message(&self) -> String {
+        match self {
+            Self::NotAnObject => "the token response is not a JSON object".to_owned(),
+            Self::MissingAccessToken => "the token response has no access_token string".to_owned(),
+            Self::WrongTokenType(t) => crate::text::cat(&["token_type is \"", t, "\", expected \"Bearer\""]),
+        }
+    }
+}
+
 impl std::fmt::Display for TokenDecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NotAnObject => f.write_str("the token response is not a JSON object"),
-            Self::MissingAccessToken => f.write_str("the token response has no access_token string"),
-            Self::WrongTokenType(t) => write!(f, "token_type is \"{t}\", expected \"Bearer\""),
-        }
+        f.write_str(&self.message())
     }
 }
 

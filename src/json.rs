@@ -3,8 +3,6 @@
 //! Numbers are kept as their source text, so that integers of any size survive
 //! exactly and no float parsing or formatting code is linked into the wasm.
 
-use std::fmt::Write as _;
-
 /// Nesting deeper than this is refused (a guard against stack exhaustion).
 const MAX_DEPTH: usize = 64;
 
@@ -66,9 +64,15 @@ pub(crate) struct ParseError {
     pub(crate) reason: &'static str,
 }
 
+impl ParseError {
+    pub(crate) fn message(&self) -> String {
+        crate::text::cat(&[self.reason, " at byte ", &crate::text::decimal(self.offset as u64)])
+    }
+}
+
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} at byte {}", self.reason, self.offset)
+        f.write_str(&self.message())
     }
 }
 
@@ -307,7 +311,8 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                out.push_str("\\u");
+                crate::text::push_hex4(out, c as u32);
             }
             c => out.push(c),
         }

@@ -35,6 +35,7 @@ pub mod limiter;
 mod race;
 pub mod retry;
 mod secret;
+mod text;
 mod urls;
 mod uuid;
 mod validate;
