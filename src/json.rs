@@ -223,7 +223,7 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII by construction.
-        let text = String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned();
+        let text = self.bytes[start..self.pos].iter().map(|&b| char::from(b)).collect();
         Ok(Value::Number(text))
     }
 

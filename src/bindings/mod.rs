@@ -20,7 +20,7 @@ use crate::error::{Error, FieldError, ValidationErrors};
 use crate::limiter::{LocalLimiter, RateLimiter, WINDOW_MS};
 use crate::validate::{
     validate_call_options, validate_client_options, validate_payment_id, validate_payment_request,
-    validate_wait_options, Environment,
+    validate_wait_options, CallOptions, Environment, NewPaymentRequest, PaymentId,
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
 use fetch::FetchTransport;
@@ -199,16 +199,9 @@ impl PaymentClient {
         #[wasm_bindgen(unchecked_optional_param_type = "CreateOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let request =
-            validate_payment_request(&to_input(&input), &JsUrls).map_err(|e| error_to_js(Error::Validation(e)));
-        let call = validate_call_options(&to_input(&options), true).map_err(|e| error_to_js(Error::Validation(e)));
-        let signal = signal_of(&options);
-        let client = Rc::clone(&self.inner);
-        wasm_bindgen_futures::future_to_promise(async move {
-            let (request, call, signal) = (request?, call?, signal?);
-            let result = client.create_payment_request(&request, &call, &signal).await;
-            result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
-        })
+        let request = validate_payment_request(&to_input(&input), &JsUrls).map_err(validation);
+        let call = validate_call_options(&to_input(&options), true).map_err(validation);
+        self.start(request.and_then(|r| Ok(Call::Create(r, call?))), &options)
     }
 
     /// Reads a payment request by its UUID (any case). `options`: `{ signal?,
@@ -224,16 +217,9 @@ impl PaymentClient {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let id =
-            validate_payment_id(&to_input(&id)).map_err(|e| error_to_js(Error::Validation(ValidationErrors(vec![e]))));
-        let call = validate_call_options(&to_input(&options), false).map_err(|e| error_to_js(Error::Validation(e)));
-        let signal = signal_of(&options);
-        let client = Rc::clone(&self.inner);
-        wasm_bindgen_futures::future_to_promise(async move {
-            let (id, call, signal) = (id?, call?, signal?);
-            let result = client.get_payment_request(&id, &call, &signal).await;
-            result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
-        })
+        let id = payment_id(&id);
+        let call = validate_call_options(&to_input(&options), false).map_err(validation);
+        self.start(id.and_then(|id| Ok(Call::Get(id, call?))), &options)
     }
 
     /// Polls until the payment request is paid, expired or cancelled, within
@@ -249,14 +235,40 @@ impl PaymentClient {
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let id =
-            validate_payment_id(&to_input(&id)).map_err(|e| error_to_js(Error::Validation(ValidationErrors(vec![e]))));
-        let timeout = validate_wait_options(&to_input(&options)).map_err(|e| error_to_js(Error::Validation(e)));
-        let signal = signal_of(&options);
+        let id = payment_id(&id);
+        let timeout = validate_wait_options(&to_input(&options)).map_err(validation);
+        self.start(id.and_then(|id| Ok(Call::Wait(id, timeout?))), &options)
+    }
+}
+
+/// One validated call: the three methods share one future type, so the
+/// wasm carries one async state machine for them instead of three.
+enum Call {
+    Create(NewPaymentRequest, CallOptions),
+    Get(PaymentId, CallOptions),
+    Wait(PaymentId, u64),
+}
+
+fn validation(errors: ValidationErrors) -> JsValue {
+    error_to_js(Error::Validation(errors))
+}
+
+fn payment_id(id: &JsValue) -> Result<PaymentId, JsValue> {
+    validate_payment_id(&to_input(id)).map_err(|e| validation(ValidationErrors(vec![e])))
+}
+
+impl PaymentClient {
+    /// Runs `call` (or rejects with its validation error) as a promise.
+    fn start(&self, call: Result<Call, JsValue>, options: &JsValue) -> js_sys::Promise {
+        let signal = signal_of(options);
         let client = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move {
-            let (id, timeout, signal) = (id?, timeout?, signal?);
-            let result = client.wait_for_payment(&id, timeout, &signal).await;
+            let (call, signal) = (call?, signal?);
+            let result = match &call {
+                Call::Create(request, options) => client.create_payment_request(request, options, &signal).await,
+                Call::Get(id, options) => client.get_payment_request(id, options, &signal).await,
+                Call::Wait(id, timeout) => client.wait_for_payment(id, *timeout, &signal).await,
+            };
             result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
         })
     }
