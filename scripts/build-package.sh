@@ -14,6 +14,8 @@ mkdir -p target/pkg target/npm
 wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-sign-ext \
   --enable-nontrapping-float-to-int target/wasm-bindgen/payreq_bg.wasm -o target/pkg/payreq_bg.wasm
 cp -r target/wasm-bindgen/payreq.js target/wasm-bindgen/payreq.d.ts target/wasm-bindgen/snippets target/pkg/
+# Short import names in the wasm and the glue (scripts/shorten-imports.mjs).
+node scripts/shorten-imports.mjs target/pkg
 # Entries (node/Bun, workerd, deno, browser/default) over js/core.js, and the
 # declarations: errors.d.ts beside the generated errors.js, one .d.ts per entry.
 for f in core node workerd deno browser; do cp "js/$f.js" target/pkg/; done
