@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$PWD/tools/node_modules/.bin:$PATH"
 
-cargo build --release --target wasm32-unknown-unknown -p payreq
+# Without the default `std` feature: the wasm is then no_std (see Cargo.toml).
+cargo build --release --target wasm32-unknown-unknown -p payreq --no-default-features
 rm -rf target/wasm-bindgen target/pkg
 # --experimental-reset-state-function adds the glue's __wbg_reset_state, which
 # js/core.js calls to re-instantiate from the kept Module after a trap.

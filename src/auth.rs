@@ -1,5 +1,7 @@
 //! The OAuth2 client-credentials exchange: the Basic header and the token cache.
 
+use crate::prelude::*;
+
 use crate::json::Value;
 use crate::secret::{AccessToken, ClientSecret};
 
@@ -83,8 +85,8 @@ impl TokenDecodeError {
     }
 }
 
-impl std::fmt::Display for TokenDecodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for TokenDecodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(&self.message())
     }
 }

@@ -2,7 +2,9 @@
 //! `wait_for_payment`, with rate limiting, retries, timeouts and cancellation,
 //! over an injected [`Transport`], [`Platform`] and [`RateLimiter`].
 
-use std::cell::{Cell, RefCell};
+use crate::prelude::*;
+
+use core::cell::{Cell, RefCell};
 
 use crate::auth::{self, CachedToken};
 use crate::error::{ApiError, ApiErrorKind, Error, Operation};

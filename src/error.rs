@@ -1,8 +1,10 @@
 //! The one error type of the SDK, with a stable `code`, the HTTP status,
 //! whether a retry can help, and a hint that says what to fix.
 
-use std::any::Any;
-use std::fmt;
+use crate::prelude::*;
+
+use core::any::Any;
+use core::fmt;
 
 use crate::text::{cat, decimal};
 
@@ -280,8 +282,8 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Error::OutcomeUnknown { source, .. } => Some(&**source),
             _ => None,

@@ -3,7 +3,9 @@
 //! [`Signal`]. All are injected, so the core runs natively in tests and over
 //! `fetch`, `setTimeout` and `crypto.getRandomValues` in wasm.
 
-use std::fmt;
+use crate::prelude::*;
+
+use core::fmt;
 
 use crate::error::Cause;
 
@@ -143,7 +145,7 @@ impl Signal for NeverAborted {
         false
     }
     async fn aborted(&self) {
-        std::future::pending::<()>().await;
+        core::future::pending::<()>().await;
     }
 }
 

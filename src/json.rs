@@ -3,6 +3,8 @@
 //! Numbers are kept as their source text, so that integers of any size survive
 //! exactly and no float parsing or formatting code is linked into the wasm.
 
+use crate::prelude::*;
+
 /// Nesting deeper than this is refused (a guard against stack exhaustion).
 const MAX_DEPTH: usize = 64;
 
@@ -70,8 +72,8 @@ impl ParseError {
     }
 }
 
-impl std::fmt::Display for ParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(&self.message())
     }
 }
@@ -254,7 +256,7 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             // `start..pos` ends before an ASCII byte, so it is a char boundary.
-            out.push_str(std::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| self.error("invalid UTF-8"))?);
+            out.push_str(core::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| self.error("invalid UTF-8"))?);
             match self.peek() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {

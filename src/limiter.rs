@@ -11,8 +11,10 @@
 //! cannot arrive closer than the window: the spacing grows by the largest
 //! recent round trip ([`SlidingWindow::completed`]), capped at [`MAX_RTT_MS`].
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 /// The API's published limit: 5 requests per second per API key.
 pub const DEFAULT_LIMIT: u32 = 5;

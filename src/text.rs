@@ -2,6 +2,8 @@
 //! concatenation, so the wasm build carries no format machinery for them
 //! (issue 6: bytes are paid for on every isolate).
 
+use crate::prelude::*;
+
 /// `parts`, concatenated.
 pub(crate) fn cat(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());

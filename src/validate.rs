@@ -1,6 +1,8 @@
 //! Client-side validation: every rule runs before any network call, and each
 //! failure names the field (as the caller spells it) and says how to fix it.
 
+use crate::prelude::*;
+
 use crate::currency::{self, Lookup};
 use crate::error::{FieldError, ValidationErrors};
 use crate::json;
@@ -208,6 +210,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Whether `n` is a whole number (`n.trunc() == n`, which `core` lacks):
+/// every finite float of magnitude 2^52 or more is whole, and below that the
+/// cast to i64 is exact for whole numbers only. False for NaN; true for
+/// infinities, like `trunc`.
+fn is_integral(n: f64) -> bool {
+    let magnitude = if n < 0.0 { -n } else { n };
+    magnitude >= 4_503_599_627_370_496.0 || n as i64 as f64 == n
+}
+
 const AMOUNT_EXAMPLE: &str = "e.g. 1999 for 19.99 USD";
 
 fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, FieldError> {
@@ -233,7 +244,7 @@ fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, Fiel
                 err("amount_zero", "amount is 0: it must be a positive integer, at least 1".into())
             } else if n < 0.0 {
                 err("amount_negative", "amount is negative: it must be a positive integer, at least 1".into())
-            } else if n.trunc() != n {
+            } else if !is_integral(n) {
                 let message = match currency {
                     Some((code, 0)) => cat(&[
                         "amount must be a whole number: ",
@@ -636,7 +647,7 @@ fn check_integer(field: &'static str, input: &Input, min: u64, max: u64) -> Resu
     };
     match input {
         Input::Missing | Input::Null => Ok(None),
-        Input::Number(n) if n.trunc() == *n && *n >= min as f64 && *n <= max as f64 => Ok(Some(*n as u64)),
+        Input::Number(n) if is_integral(*n) && *n >= min as f64 && *n <= max as f64 => Ok(Some(*n as u64)),
         _ => Err(bad()),
     }
 }

@@ -1,5 +1,7 @@
 //! Reading the API's responses: the payment-request resource and error bodies.
 
+use crate::prelude::*;
+
 use crate::json::Value;
 
 /// The lifecycle stage of a payment request.

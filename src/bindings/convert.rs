@@ -1,5 +1,7 @@
 //! Conversions between JS values and the core's types.
 
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 

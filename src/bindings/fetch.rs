@@ -1,5 +1,7 @@
 //! The transport: the global `fetch`, with one `AbortController` per attempt.
 
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;

@@ -4,13 +4,15 @@
 //! results into JS objects, core errors into the `Error` subclasses of
 //! `errors.js`. All rules live in the core.
 
+use crate::prelude::*;
+
 mod convert;
 mod fetch;
 mod platform;
 mod types;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -90,11 +92,17 @@ impl RateLimiter for AnyLimiter {
     }
 }
 
-thread_local! {
-    /// One limiter per isolate and rate: every client with the same clientId
-    /// (and rate) shares its sliding window, whoever constructed it.
-    static LIMITERS: RefCell<Vec<(u32, LocalLimiter)>> = const { RefCell::new(Vec::new()) };
-}
+/// One limiter per isolate and rate: every client with the same clientId
+/// (and rate) shares its sliding window, whoever constructed it.
+static LIMITERS: Isolate<Vec<(u32, LocalLimiter)>> = Isolate(RefCell::new(Vec::new()));
+
+/// A global of the isolate. The wasm build has one thread (no atomics), so a
+/// `RefCell` in a static is sound; `thread_local!` would need std.
+struct Isolate<T>(RefCell<T>);
+
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
+#[cfg(not(target_feature = "atomics"))]
+unsafe impl<T> Sync for Isolate<T> {}
 
 /// A payment-request API client for server-side code.
 #[wasm_bindgen]
@@ -166,15 +174,15 @@ impl PaymentClient {
         let limiter = if shared.is_object() {
             AnyLimiter::Js(shared.unchecked_into())
         } else {
-            AnyLimiter::Local(LIMITERS.with(|l| {
-                let mut limiters = l.borrow_mut();
-                if let Some((_, found)) = limiters.iter().find(|(rate, _)| *rate == config.rate_limit) {
-                    return found.clone();
+            let mut limiters = LIMITERS.0.borrow_mut();
+            AnyLimiter::Local(match limiters.iter().find(|(rate, _)| *rate == config.rate_limit) {
+                Some((_, found)) => found.clone(),
+                None => {
+                    let made = LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS);
+                    limiters.push((config.rate_limit, made.clone()));
+                    made
                 }
-                let made = LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS);
-                limiters.push((config.rate_limit, made.clone()));
-                made
-            }))
+            })
         };
         let hook = |name| get(&options, name).dyn_into::<js_sys::Function>().ok();
         let (on_request, on_response) = (hook("onRequest"), hook("onResponse"));

@@ -1,11 +1,13 @@
 //! The platform for the wasm build: `Date.now`, `setTimeout` (cleared when
 //! dropped), `crypto.getRandomValues`, `AbortSignal`, and the hooks.
 
-use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, Future};
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
+use core::future::{poll_fn, Future};
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -186,7 +188,7 @@ impl Signal for Option<JsSignal> {
     async fn aborted(&self) {
         match self {
             Some(s) => s.aborted().await,
-            None => std::future::pending().await,
+            None => core::future::pending().await,
         }
     }
 }
