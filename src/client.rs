@@ -341,7 +341,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
                 self.platform.sleep(limit).await;
             };
             // Losing the race drops the transport future, which aborts the request.
-            let sent = race(self.transport.send(request.clone()), race(timeout, call.signal.aborted())).await;
+            let sent = race(self.transport.send(&request), race(timeout, call.signal.aborted())).await;
             let (outcome, result) = match sent {
                 Either::Left(Ok(response)) => (Outcome::Status(response.status), Ok(response)),
                 Either::Left(Err(e)) => (Outcome::Connection, Err(transport_error(call.op, e))),

@@ -113,7 +113,7 @@ pub trait Transport {
     ///
     /// # Errors
     /// A [`TransportError`] when no complete response arrived.
-    async fn send(&self, request: Request) -> Result<Response, TransportError>;
+    async fn send(&self, request: &Request) -> Result<Response, TransportError>;
 }
 
 /// Time, timers and randomness.

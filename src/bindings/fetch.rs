@@ -64,7 +64,7 @@ fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
 }
 
 impl Transport for FetchTransport {
-    async fn send(&self, request: Request) -> Result<Response, TransportError> {
+    async fn send(&self, request: &Request) -> Result<Response, TransportError> {
         let init = js_sys::Object::new();
         set(&init, "method", &JsValue::from_str(request.method.as_str()));
         let headers = js_sys::Object::new();
