@@ -34,7 +34,7 @@ extern "C" {
 
     type FetchHeaders;
     #[wasm_bindgen(method)]
-    fn get(this: &FetchHeaders, name: &str) -> Option<String>;
+    fn get(this: &FetchHeaders, name: &str) -> JsValue;
     #[wasm_bindgen(method, js_name = forEach)]
     fn for_each(this: &FetchHeaders, f: &mut dyn FnMut(JsValue, JsValue));
 }
@@ -94,7 +94,7 @@ impl Transport for FetchTransport {
         });
         let body = JsFuture::from(response.text()).await.map_err(|e| TransportError::Body {
             status,
-            request_id: js_headers.get("x-request-id"),
+            request_id: js_headers.get("x-request-id").as_string(),
             detail: describe(&e),
         })?;
         guard.disarm();

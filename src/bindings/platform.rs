@@ -33,15 +33,15 @@ extern "C" {
     #[wasm_bindgen(constructor, catch, js_class = "URL")]
     fn new(url: &str) -> Result<JsUrl, JsValue>;
     #[wasm_bindgen(method, getter)]
-    fn href(this: &JsUrl) -> String;
+    fn href(this: &JsUrl) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    fn protocol(this: &JsUrl) -> String;
+    fn protocol(this: &JsUrl) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    fn username(this: &JsUrl) -> String;
+    fn username(this: &JsUrl) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    fn password(this: &JsUrl) -> String;
+    fn password(this: &JsUrl) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    fn hostname(this: &JsUrl) -> String;
+    fn hostname(this: &JsUrl) -> JsValue;
 
     /// An `AbortSignal`.
     pub(crate) type AbortSignal;
@@ -240,12 +240,15 @@ impl UrlParser for JsUrls {
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "invalid URL".to_owned())
         })?;
-        let protocol = url.protocol();
+        // The getters return JsValues, read with one shared conversion: a
+        // String-returning import costs each of them its own glue.
+        let text = |v: JsValue| v.as_string().unwrap_or_default();
+        let protocol = text(url.protocol());
         Ok(ParsedUrl {
-            href: url.href(),
+            href: text(url.href()),
             scheme: protocol.strip_suffix(':').unwrap_or(&protocol).to_owned(),
-            has_userinfo: !url.username().is_empty() || !url.password().is_empty(),
-            hostname: url.hostname(),
+            has_userinfo: !text(url.username()).is_empty() || !text(url.password()).is_empty(),
+            hostname: text(url.hostname()),
         })
     }
 }
