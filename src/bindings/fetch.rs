@@ -2,9 +2,9 @@
 
 use crate::prelude::*;
 
+use js_sys::futures::JsFuture;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::error::Cause;
 use crate::http::{Request, Response, Transport, TransportError};

@@ -9,6 +9,7 @@ use crate::prelude::*;
 mod convert;
 mod fetch;
 mod platform;
+mod task;
 mod types;
 
 use alloc::rc::Rc;
@@ -50,7 +51,7 @@ impl RateLimiter for AnyLimiter {
         let returned =
             method.call2(store, &JsValue::from_str(key), &JsValue::from_f64(now_ms as f64)).map_err(describe)?;
         // A number, or a promise of one (a Durable Object is a fetch away).
-        let at = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
+        let at = js_sys::futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
         match at.as_f64() {
             Some(t) if t.is_finite() && t >= 0.0 => Ok(t as u64),
             _ => Err("rateLimiter.reserve must return (a promise of) a time in ms since the epoch".to_owned()),
@@ -110,13 +111,16 @@ pub struct PaymentClient {
     inner: Rc<Inner>,
 }
 
-fn global(name: &str) -> JsValue {
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis` (one import; `js_sys::global()` probes four names).
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
 }
 
 /// A browser page: `window` is the global object and a `document` exists.
 fn in_browser() -> bool {
-    global("window") == JsValue::from(js_sys::global()) && global("document").is_object()
+    GLOBAL_THIS.with(|g| get(g, "window") == *g && get(g, "document").is_object())
 }
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -270,7 +274,7 @@ impl PaymentClient {
     fn start(&self, call: Result<Call, JsValue>, options: &JsValue) -> js_sys::Promise {
         let signal = signal_of(options);
         let client = Rc::clone(&self.inner);
-        wasm_bindgen_futures::future_to_promise(async move {
+        task::spawn(async move {
             let (call, signal) = (call?, signal?);
             let result = match &call {
                 Call::Create(request, options) => client.create_payment_request(request, options, &signal).await,
