@@ -1,6 +1,6 @@
 // Renames the wasm-bindgen imports of payreq_bg.wasm to short names, in the
 // wasm and in its glue (payreq.js), consistently: `__wbg_username_53685081ee94088b`
-// becomes `a`. The names are only keys between the glue and the wasm, but each
+// becomes `a`, and their module `./payreq_bg.js` (named in every import) `w`. The names are only keys between the glue and the wasm, but each
 // is spelled twice in what a Worker ships, and their hashes do not compress
 // (about 4 KB raw, 1.5 KB gzip of the bundle). Exports keep their names: the
 // glue's callers and tests know them.
@@ -13,6 +13,7 @@ const dir = process.argv[2];
 const wasmPath = path.join(dir, "payreq_bg.wasm");
 const jsPath = path.join(dir, "payreq.js");
 const GLUE_MODULE = "./payreq_bg.js";
+const SHORT_MODULE = "w";
 
 const bytes = fs.readFileSync(wasmPath);
 let js = fs.readFileSync(jsPath, "utf8");
@@ -93,6 +94,7 @@ while (pos < bytes.length) {
     const desc = bytes.subarray(p, descEnd);
     p = descEnd;
     if (module === GLUE_MODULE) {
+      module = SHORT_MODULE;
       // The glue defines each import once, as a key of its imports object.
       const key = new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`, "g");
       const uses = js.match(key)?.length ?? 0;
@@ -109,6 +111,10 @@ while (pos < bytes.length) {
   parts.push(Buffer.from([2]), encodeLeb(body.length), body);
   pos = end;
 }
+// The glue's imports object names the module once, as a key.
+const moduleKey = JSON.stringify(GLUE_MODULE) + ":";
+if (js.split(moduleKey).length !== 2) throw new Error(`expected one ${moduleKey} in payreq.js`);
+js = js.replace(moduleKey, `${SHORT_MODULE}:`);
 fs.writeFileSync(wasmPath, Buffer.concat(parts));
 fs.writeFileSync(jsPath, js);
 console.log(`shorten-imports: ${renamed} imports renamed, ${saved} bytes fewer in the wasm and as many in the glue`);
