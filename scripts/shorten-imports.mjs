@@ -2,8 +2,10 @@
 // wasm and in its glue (payreq.js), consistently: `__wbg_username_53685081ee94088b`
 // becomes `a`, and their module `./payreq_bg.js` (named in every import) `w`. The names are only keys between the glue and the wasm, but each
 // is spelled twice in what a Worker ships, and their hashes do not compress
-// (about 4 KB raw, 1.5 KB gzip of the bundle). Exports keep their names: the
-// glue's callers and tests know them.
+// (about 4 KB raw, 1.5 KB gzip of the bundle). The glue's internal exports
+// (allocator, closure invokers, externref table) get short names too; the
+// API's exports (`paymentclient_*`, `validatePaymentRequest`) and `memory`
+// keep theirs: tests and tools know them.
 //
 // Usage: node scripts/shorten-imports.mjs <dir with payreq_bg.wasm and payreq.js>
 import fs from "node:fs";
@@ -71,13 +73,56 @@ function shortName(i) {
 }
 const escape = (s) => s.replace(/[$]/g, "\\$&");
 
+/** Exports the glue reaches only as `wasm.NAME`: renamed to short names. */
+const KEEP_EXPORTS = /^(memory|paymentclient_.*|validatePaymentRequest|__wbg_paymentclient_free)$/;
+function exportRenames(names) {
+  const renames = new Map();
+  for (const name of names) {
+    if (KEEP_EXPORTS.test(name)) continue;
+    const asProperty = new RegExp(`\\.${escape(name)}(?![\\w$])`, "g");
+    const viaWasm = new RegExp(`(?<![\\w$])wasm\\.${escape(name)}(?![\\w$])`, "g");
+    const uses = js.match(viaWasm)?.length ?? 0;
+    // Every property access to it must be `wasm.NAME` (other uses are local names).
+    if (uses === 0 || (js.match(asProperty)?.length ?? 0) !== uses) continue;
+    renames.set(name, `x${renames.size.toString(36)}`);
+  }
+  return renames;
+}
+
 if (bytes.readUInt32LE(0) !== 0x6d736100) throw new Error(`${wasmPath} is not a wasm module`);
 const parts = [bytes.subarray(0, 8)];
-let pos = 8, renamed = 0, saved = 0;
+let pos = 8, renamed = 0, saved = 0, exportsRenamed = 0;
 while (pos < bytes.length) {
   const id = bytes[pos];
   const [size, start] = leb(bytes, pos + 1);
   const end = start + size;
+  if (id === 7) {
+    // Exports: name, kind, index.
+    let [count, p] = leb(bytes, start);
+    const entries = [];
+    for (let i = 0; i < count; i++) {
+      let name;
+      [name, p] = readName(bytes, p);
+      const kind = bytes[p];
+      const [, after] = leb(bytes, p + 1);
+      entries.push([name, bytes.subarray(p, after)]);
+      p = after;
+    }
+    if (p !== end) throw new Error("export section not read to its end");
+    const renames = exportRenames(entries.map(([name]) => name));
+    for (const [name, short] of renames) {
+      js = js.replace(new RegExp(`(?<![\\w$])wasm\\.${escape(name)}(?![\\w$])`, "g"), `wasm.${short}`);
+      saved += name.length - short.length;
+    }
+    const body = Buffer.concat([
+      encodeLeb(count),
+      ...entries.flatMap(([name, desc]) => [encodeName(renames.get(name) ?? name), desc]),
+    ]);
+    parts.push(Buffer.from([7]), encodeLeb(body.length), body);
+    exportsRenamed = renames.size;
+    pos = end;
+    continue;
+  }
   if (id !== 2) {
     parts.push(bytes.subarray(pos, end));
     pos = end;
@@ -117,4 +162,6 @@ if (js.split(moduleKey).length !== 2) throw new Error(`expected one ${moduleKey}
 js = js.replace(moduleKey, `${SHORT_MODULE}:`);
 fs.writeFileSync(wasmPath, Buffer.concat(parts));
 fs.writeFileSync(jsPath, js);
-console.log(`shorten-imports: ${renamed} imports renamed, ${saved} bytes fewer in the wasm and as many in the glue`);
+console.log(
+  `shorten-imports: ${renamed} imports and ${exportsRenamed} exports renamed, ${saved} bytes fewer in the wasm and about as many in the glue`,
+);
