@@ -60,29 +60,30 @@ impl<P: Pages> Heap<P> {
         }
         let size = 1usize << c;
         let align = size.min(BLOCK_ALIGN).max(layout.align());
-        let mut start = (self.next + align - 1) & !(align - 1);
-        if start + size > self.end {
-            let pages = (start + size).saturating_sub(self.end).div_ceil(PAGE).max(1);
+        // Checked: near the top of a 32-bit address space, a sum could wrap.
+        let Some(start) = self.next.checked_add(align - 1).map(|n| n & !(align - 1)) else {
+            return core::ptr::null_mut();
+        };
+        let Some(block_end) = start.checked_add(size) else { return core::ptr::null_mut() };
+        if block_end > self.end {
+            let pages = (block_end - self.end).div_ceil(PAGE).max(1);
             let Some(previous) = self.pages.grow(pages) else { return core::ptr::null_mut() };
             let base = previous * PAGE;
             if base != self.end {
                 // Not contiguous with our region (first use, or someone else grew it).
                 return unsafe { self.grow_and_retry(layout, pages, base) };
             }
-            self.end = base + pages * PAGE;
-            start = (self.next + align - 1) & !(align - 1);
-            if start + size > self.end {
-                return unsafe { self.alloc(layout) };
-            }
+            self.end = base.saturating_add(pages * PAGE);
+            // `start` is unchanged (the region grew in place) and now fits.
         }
-        self.next = start + size;
+        self.next = block_end;
         start as *mut u8
     }
 
     /// After a grow that did not extend our region: use the new pages.
     unsafe fn grow_and_retry(&mut self, layout: Layout, pages: usize, base: usize) -> *mut u8 {
         self.next = base;
-        self.end = base + pages * PAGE;
+        self.end = base.saturating_add(pages * PAGE);
         // The new region starts page-aligned; it may still be short for a
         // block that needed more than the pages asked for, which alloc handles.
         unsafe { self.alloc(layout) }
