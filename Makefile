@@ -33,6 +33,8 @@ lint: tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p payreq --target wasm32-unknown-unknown --all-targets -- -D warnings
+	# The npm package's configuration: no_std in wasm (scripts/build-package.sh).
+	$(CARGO) clippy -p payreq --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
 test-rust:
 	$(CARGO) test --workspace

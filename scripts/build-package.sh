@@ -4,16 +4,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$PWD/tools/node_modules/.bin:$PATH"
 
-cargo build --release --target wasm32-unknown-unknown -p payreq
+# Without the default `std` feature: the wasm is then no_std (see Cargo.toml).
+# Panic locations name their files: registry paths are shortened (fewer bytes).
+registry=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ 2>/dev/null | head -n 1)
+RUSTFLAGS="${RUSTFLAGS:-} ${registry:+--remap-path-prefix=$registry=}" \
+  cargo build --release --target wasm32-unknown-unknown -p payreq --no-default-features
 rm -rf target/wasm-bindgen target/pkg
 # --experimental-reset-state-function adds the glue's __wbg_reset_state, which
 # js/core.js calls to re-instantiate from the kept Module after a trap.
 wasm-bindgen --target web --experimental-reset-state-function --out-dir target/wasm-bindgen --out-name payreq \
   target/wasm32-unknown-unknown/release/payreq.wasm
 mkdir -p target/pkg target/npm
-wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-sign-ext \
+wasm-opt -Oz --converge --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-sign-ext \
   --enable-nontrapping-float-to-int target/wasm-bindgen/payreq_bg.wasm -o target/pkg/payreq_bg.wasm
 cp -r target/wasm-bindgen/payreq.js target/wasm-bindgen/payreq.d.ts target/wasm-bindgen/snippets target/pkg/
+# Short import names in the wasm and the glue (scripts/shorten-imports.mjs).
+node scripts/shorten-imports.mjs target/pkg
 # Entries (node/Bun, workerd, deno, browser/default) over js/core.js, and the
 # declarations: errors.d.ts beside the generated errors.js, one .d.ts per entry.
 for f in core node workerd deno browser; do cp "js/$f.js" target/pkg/; done

@@ -1,5 +1,7 @@
 //! The OAuth2 client-credentials exchange: the Basic header and the token cache.
 
+use crate::prelude::*;
+
 use crate::json::Value;
 use crate::secret::{AccessToken, ClientSecret};
 
@@ -73,13 +75,19 @@ pub(crate) enum TokenDecodeError {
     WrongTokenType(String),
 }
 
-impl std::fmt::Display for TokenDecodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl TokenDecodeError {
+    pub(crate) fn message(&self) -> String {
         match self {
-            Self::NotAnObject => f.write_str("the token response is not a JSON object"),
-            Self::MissingAccessToken => f.write_str("the token response has no access_token string"),
-            Self::WrongTokenType(t) => write!(f, "token_type is \"{t}\", expected \"Bearer\""),
+            Self::NotAnObject => "the token response is not a JSON object".to_owned(),
+            Self::MissingAccessToken => "the token response has no access_token string".to_owned(),
+            Self::WrongTokenType(t) => crate::text::cat(&["token_type is \"", t, "\", expected \"Bearer\""]),
         }
+    }
+}
+
+impl core::fmt::Display for TokenDecodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

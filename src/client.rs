@@ -2,7 +2,9 @@
 //! `wait_for_payment`, with rate limiting, retries, timeouts and cancellation,
 //! over an injected [`Transport`], [`Platform`] and [`RateLimiter`].
 
-use std::cell::{Cell, RefCell};
+use crate::prelude::*;
+
+use core::cell::{Cell, RefCell};
 
 use crate::auth::{self, CachedToken};
 use crate::error::{ApiError, ApiErrorKind, Error, Operation};
@@ -14,6 +16,7 @@ use crate::limiter::RateLimiter;
 use crate::race::{race, Either, Gate};
 use crate::retry::{self, Decision, Outcome, RetryPolicy, StopReason};
 use crate::secret::AccessToken;
+use crate::text::cat;
 use crate::validate::{CallOptions, ClientConfig, NewPaymentRequest, PaymentId};
 use crate::wire::{self, PaymentRequest};
 
@@ -136,7 +139,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
         signal: &S,
     ) -> Result<PaymentRequest, Error> {
         let call = self.call(Operation::GetPaymentRequest, options, signal);
-        self.api_call(&call, Method::Get, &format!("/payment/request/{}", id.as_str()), None, None).await
+        self.api_call(&call, Method::Get, &cat(&["/payment/request/", id.as_str()]), None, None).await
     }
 
     /// Polls a payment request until its status is terminal (paid, expired,
@@ -198,10 +201,8 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
         let mut replayed = false;
         loop {
             let token = self.token(call).await?;
-            let mut headers = vec![
-                ("accept", "application/json".to_owned()),
-                ("authorization", format!("Bearer {}", token.expose())),
-            ];
+            let mut headers =
+                vec![("accept", "application/json".to_owned()), ("authorization", cat(&["Bearer ", token.expose()]))];
             if body.is_some() {
                 headers.push(("content-type", "application/json".to_owned()));
             }
@@ -259,7 +260,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
         let response = self.exchange(&token_call, "/oauth/token", request).await?;
         let value = parse_body(Operation::Token, &response)?;
         let cached = auth::decode_token(&value, self.platform.now_ms())
-            .map_err(|e| decode_error(Operation::Token, &response, e.to_string()))?;
+            .map_err(|e| decode_error(Operation::Token, &response, e.message()))?;
         let token = cached.token.clone();
         *self.token.borrow_mut() = Some(cached);
         Ok(token)
@@ -311,7 +312,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
             let now = self.platform.now_ms();
             let slot = self.limiter.reserve(&self.config.client_id, now).await.map_err(|detail| Error::Network {
                 operation: call.op,
-                detail: format!("the rate limiter failed: {detail}"),
+                detail: cat(&["the rate limiter failed: ", &detail]),
                 cause: None,
             })?;
             let mut slot = slot;
@@ -340,7 +341,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
                 self.platform.sleep(limit).await;
             };
             // Losing the race drops the transport future, which aborts the request.
-            let sent = race(self.transport.send(request.clone()), race(timeout, call.signal.aborted())).await;
+            let sent = race(self.transport.send(&request), race(timeout, call.signal.aborted())).await;
             let (outcome, result) = match sent {
                 Either::Left(Ok(response)) => (Outcome::Status(response.status), Ok(response)),
                 Either::Left(Err(e)) => (Outcome::Connection, Err(transport_error(call.op, e))),
@@ -414,7 +415,7 @@ fn parse_body(op: Operation, response: &Response) -> Result<json::Value, Error> 
         let what = if response.body.trim().is_empty() {
             "the body is empty".to_owned()
         } else {
-            format!("the body is not JSON ({e})")
+            cat(&["the body is not JSON (", &e.message(), ")"])
         };
         decode_error(op, response, what)
     })
@@ -441,9 +442,12 @@ fn api_error(operation: Operation, response: &Response, retry_after_ms: Option<u
 fn transport_error(operation: Operation, error: TransportError) -> Error {
     match error {
         TransportError::Connect { detail, cause } => Error::Network { operation, detail, cause },
-        TransportError::Body { status, request_id, detail } => {
-            Error::Decode { operation, status, detail: format!("the response body was cut off ({detail})"), request_id }
-        }
+        TransportError::Body { status, request_id, detail } => Error::Decode {
+            operation,
+            status,
+            detail: cat(&["the response body was cut off (", &detail, ")"]),
+            request_id,
+        },
     }
 }
 

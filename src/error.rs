@@ -1,8 +1,12 @@
 //! The one error type of the SDK, with a stable `code`, the HTTP status,
 //! whether a retry can help, and a hint that says what to fix.
 
-use std::any::Any;
-use std::fmt;
+use crate::prelude::*;
+
+use core::any::Any;
+use core::fmt;
+
+use crate::text::{cat, decimal};
 
 /// Which call of the API an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,13 +20,20 @@ pub enum Operation {
     GetPaymentRequest,
 }
 
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Operation {
+    /// The method and path, e.g. `POST /payment/request`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Operation::Token => "POST /oauth/token",
             Operation::CreatePaymentRequest => "POST /payment/request",
             Operation::GetPaymentRequest => "GET /payment/request/{id}",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -45,7 +56,7 @@ impl FieldError {
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        f.write_str(&cat(&[&self.field, ": ", &self.message]))
     }
 }
 
@@ -53,15 +64,25 @@ impl fmt::Display for FieldError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationErrors(pub Vec<FieldError>);
 
-impl fmt::Display for ValidationErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ValidationErrors {
+    /// Every `field: message`, joined by `; `.
+    pub fn message(&self) -> String {
+        let mut out = String::new();
         for (i, e) in self.0.iter().enumerate() {
             if i > 0 {
-                f.write_str("; ")?;
+                out.push_str("; ");
             }
-            write!(f, "{e}")?;
+            out.push_str(&e.field);
+            out.push_str(": ");
+            out.push_str(&e.message);
         }
-        Ok(())
+        out
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 
@@ -166,20 +187,28 @@ impl ApiError {
     }
 }
 
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+impl ApiError {
+    /// `POST /payment/request failed with HTTP 422 (code): server message.
+    /// Hint: ... [request id ...]`.
+    pub fn message(&self) -> String {
+        let mut out = cat(&[self.operation.as_str(), " failed with HTTP ", &decimal(u64::from(self.status))]);
         if let Some(code) = &self.server_code {
-            write!(f, " ({code})")?;
+            out.push_str(&cat(&[" (", code, ")"]));
         }
         if let Some(message) = &self.server_message {
-            write!(f, ": {message}")?;
+            out.push_str(&cat(&[": ", message]));
         }
-        write!(f, ". Hint: {}", self.hint())?;
+        out.push_str(&cat(&[". Hint: ", self.hint()]));
         if let Some(id) = &self.request_id {
-            write!(f, " [request id {id}]")?;
+            out.push_str(&cat(&[" [request id ", id, "]"]));
         }
-        Ok(())
+        out
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 
@@ -195,17 +224,14 @@ impl fmt::Debug for Cause {
 }
 
 /// Every way a payreq call can fail.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The caller's input or options are invalid; nothing was sent.
-    #[error("invalid input: {0}")]
     Validation(ValidationErrors),
     /// The API answered with an error status.
-    #[error("{0}")]
     Api(ApiError),
     /// The API answered, but its response could not be read as documented.
-    #[error("{operation}: could not decode the HTTP {status} response: {detail}")]
     Decode {
         /// Which call failed.
         operation: Operation,
@@ -217,7 +243,6 @@ pub enum Error {
         request_id: Option<String>,
     },
     /// The request could not be sent or no response arrived.
-    #[error("{operation}: network error: {detail}")]
     Network {
         /// Which call failed.
         operation: Operation,
@@ -227,7 +252,6 @@ pub enum Error {
         cause: Option<Cause>,
     },
     /// An attempt, or the whole call with its retries, ran out of time.
-    #[error("{operation}: no response within {timeout_ms} ms")]
     Timeout {
         /// Which call failed.
         operation: Operation,
@@ -235,7 +259,6 @@ pub enum Error {
         timeout_ms: u64,
     },
     /// The caller's signal fired; nothing more was done after it.
-    #[error("{operation}: aborted by the caller's signal")]
     Aborted {
         /// Which call was aborted.
         operation: Operation,
@@ -245,10 +268,6 @@ pub enum Error {
     /// A create whose last attempt may have reached the server: the payment
     /// request may or may not exist. Retrying with the same idempotency key
     /// is safe: the server returns the one it created, if any.
-    #[error(
-        "{source} The outcome is unknown: the payment request may have been created. Retry later with \
-         idempotencyKey \"{idempotency_key}\" to get the same payment request without risk of a duplicate."
-    )]
     OutcomeUnknown {
         /// The key every attempt was sent with.
         idempotency_key: String,
@@ -257,7 +276,49 @@ pub enum Error {
     },
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Error::OutcomeUnknown { source, .. } => Some(&**source),
+            _ => None,
+        }
+    }
+}
+
 impl Error {
+    /// The human message: what failed and why (the same text as `Display`).
+    pub fn message(&self) -> String {
+        match self {
+            Error::Validation(v) => cat(&["invalid input: ", &v.message()]),
+            Error::Api(e) => e.message(),
+            Error::Decode { operation, status, detail, .. } => cat(&[
+                operation.as_str(),
+                ": could not decode the HTTP ",
+                &decimal(u64::from(*status)),
+                " response: ",
+                detail,
+            ]),
+            Error::Network { operation, detail, .. } => cat(&[operation.as_str(), ": network error: ", detail]),
+            Error::Timeout { operation, timeout_ms } => {
+                cat(&[operation.as_str(), ": no response within ", &decimal(*timeout_ms), " ms"])
+            }
+            Error::Aborted { operation, .. } => cat(&[operation.as_str(), ": aborted by the caller's signal"]),
+            Error::OutcomeUnknown { idempotency_key, source } => cat(&[
+                &source.message(),
+                " The outcome is unknown: the payment request may have been created. Retry later with \
+                 idempotencyKey \"",
+                idempotency_key,
+                "\" to get the same payment request without risk of a duplicate.",
+            ]),
+        }
+    }
+
     /// A stable snake_case code to branch on.
     pub fn code(&self) -> &'static str {
         match self {

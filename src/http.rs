@@ -3,7 +3,9 @@
 //! [`Signal`]. All are injected, so the core runs natively in tests and over
 //! `fetch`, `setTimeout` and `crypto.getRandomValues` in wasm.
 
-use std::fmt;
+use crate::prelude::*;
+
+use core::fmt;
 
 use crate::error::Cause;
 
@@ -111,7 +113,7 @@ pub trait Transport {
     ///
     /// # Errors
     /// A [`TransportError`] when no complete response arrived.
-    async fn send(&self, request: Request) -> Result<Response, TransportError>;
+    async fn send(&self, request: &Request) -> Result<Response, TransportError>;
 }
 
 /// Time, timers and randomness.
@@ -143,7 +145,7 @@ impl Signal for NeverAborted {
         false
     }
     async fn aborted(&self) {
-        std::future::pending::<()>().await;
+        core::future::pending::<()>().await;
     }
 }
 

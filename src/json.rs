@@ -3,7 +3,7 @@
 //! Numbers are kept as their source text, so that integers of any size survive
 //! exactly and no float parsing or formatting code is linked into the wasm.
 
-use std::fmt::Write as _;
+use crate::prelude::*;
 
 /// Nesting deeper than this is refused (a guard against stack exhaustion).
 const MAX_DEPTH: usize = 64;
@@ -66,9 +66,15 @@ pub(crate) struct ParseError {
     pub(crate) reason: &'static str,
 }
 
-impl std::fmt::Display for ParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} at byte {}", self.reason, self.offset)
+impl ParseError {
+    pub(crate) fn message(&self) -> String {
+        crate::text::cat(&[self.reason, " at byte ", &crate::text::decimal(self.offset as u64)])
+    }
+}
+
+impl core::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message())
     }
 }
 
@@ -219,7 +225,7 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII by construction.
-        let text = String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned();
+        let text = self.bytes[start..self.pos].iter().map(|&b| char::from(b)).collect();
         Ok(Value::Number(text))
     }
 
@@ -250,7 +256,7 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             // `start..pos` ends before an ASCII byte, so it is a char boundary.
-            out.push_str(std::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| self.error("invalid UTF-8"))?);
+            out.push_str(core::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| self.error("invalid UTF-8"))?);
             match self.peek() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
@@ -307,7 +313,8 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                out.push_str("\\u");
+                crate::text::push_hex4(out, c as u32);
             }
             c => out.push(c),
         }

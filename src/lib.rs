@@ -18,6 +18,29 @@
 //! assert_eq!(codes, ["amount_fraction", "redirect_url_not_https"]);
 //! ```
 #![deny(missing_docs)]
+// The npm package's wasm is built without the `std` feature: no std, so no
+// panic or formatting machinery of std in the bytes every Worker ships.
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
+
+extern crate alloc;
+
+/// What std's prelude would give, for the `no_std` wasm build.
+#[allow(unused_imports)]
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec;
+    pub(crate) use alloc::vec::Vec;
+}
+
+/// A panic traps (`unreachable`), as `panic = "abort"` does with std; the
+/// JS side re-instantiates the module after a trap (js/core.js).
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 mod auth;
 mod client;
@@ -27,12 +50,15 @@ mod error;
 #[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod heap;
 mod http;
 mod json;
 pub mod limiter;
 mod race;
 pub mod retry;
 mod secret;
+mod text;
 mod urls;
 mod uuid;
 mod validate;

@@ -11,9 +11,10 @@
 //! cannot arrive closer than the window: the spacing grows by the largest
 //! recent round trip ([`SlidingWindow::completed`]), capped at [`MAX_RTT_MS`].
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::rc::Rc;
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 /// The API's published limit: 5 requests per second per API key.
 pub const DEFAULT_LIMIT: u32 = 5;
@@ -33,15 +34,17 @@ const RTT_SAMPLES: usize = 16;
 pub struct SlidingWindow {
     limit: u32,
     window_ms: u64,
-    log: VecDeque<u64>,
-    rtts: VecDeque<u64>,
+    // Lists, not ring buffers: they hold a few entries, and Vec's code is
+    // already in the wasm (a VecDeque would add ~1 KB).
+    log: Vec<u64>,
+    rtts: Vec<u64>,
 }
 
 impl SlidingWindow {
     /// At most `limit` sends in any half-open window `[t, t + window_ms)`.
     /// A `limit` of 0 disables limiting.
     pub fn new(limit: u32, window_ms: u64) -> Self {
-        Self { limit, window_ms, log: VecDeque::new(), rtts: VecDeque::new() }
+        Self { limit, window_ms, log: Vec::new(), rtts: Vec::new() }
     }
 
     /// The spacing in force: the window plus the largest recent round trip.
@@ -53,9 +56,9 @@ impl SlidingWindow {
     /// at `done_ms`.
     pub fn completed(&mut self, sent_ms: u64, done_ms: u64) {
         if self.rtts.len() == RTT_SAMPLES {
-            self.rtts.pop_front();
+            self.rtts.remove(0);
         }
-        self.rtts.push_back(done_ms.saturating_sub(sent_ms).min(MAX_RTT_MS));
+        self.rtts.push(done_ms.saturating_sub(sent_ms).min(MAX_RTT_MS));
     }
 
     /// Reserves the earliest send time at or after `now_ms` (and not before any
@@ -65,16 +68,16 @@ impl SlidingWindow {
             return now_ms;
         }
         let spacing = self.spacing();
-        while self.log.front().is_some_and(|&t| t.saturating_add(spacing) <= now_ms) {
-            self.log.pop_front();
+        while self.log.first().is_some_and(|&t| t.saturating_add(spacing) <= now_ms) {
+            self.log.remove(0);
         }
-        let mut at = now_ms.max(self.log.back().copied().unwrap_or(0));
+        let mut at = now_ms.max(self.log.last().copied().unwrap_or(0));
         let n = self.log.len();
         let limit = self.limit as usize;
         if n >= limit {
             at = at.max(self.log[n - limit].saturating_add(spacing));
         }
-        self.log.push_back(at);
+        self.log.push(at);
         at
     }
 

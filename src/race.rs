@@ -1,10 +1,11 @@
 //! Two small async tools without dependencies: racing two futures, and a
 //! FIFO gate that lets one caller at a time through (single-flight).
 
-use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, Future};
-use std::pin::pin;
-use std::task::{Poll, Waker};
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use core::future::{poll_fn, Future};
+use core::pin::pin;
+use core::task::{Poll, Waker};
 
 /// Which of two raced futures finished first.
 pub(crate) enum Either<A, B> {
@@ -58,7 +59,7 @@ impl Drop for GateGuard<'_> {
     fn drop(&mut self) {
         self.0.busy.set(false);
         // Wake every waiter: the first to run takes the gate, the others wait again.
-        let waiters = std::mem::take(&mut *self.0.waiters.borrow_mut());
+        let waiters = core::mem::take(&mut *self.0.waiters.borrow_mut());
         for w in waiters {
             w.wake();
         }
@@ -68,13 +69,13 @@ impl Drop for GateGuard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::rc::Rc;
+    use alloc::rc::Rc;
 
     #[test]
     fn race_returns_the_first_to_finish() {
-        let left = pollster::block_on(race(async { 1 }, std::future::pending::<()>()));
+        let left = pollster::block_on(race(async { 1 }, core::future::pending::<()>()));
         assert!(matches!(left, Either::Left(1)));
-        let right = pollster::block_on(race(std::future::pending::<()>(), async { 2 }));
+        let right = pollster::block_on(race(core::future::pending::<()>(), async { 2 }));
         assert!(matches!(right, Either::Right(2)));
     }
 
@@ -83,7 +84,7 @@ mod tests {
         let gate = Rc::new(Gate::default());
         let guard = pollster::block_on(gate.lock());
         let waker = Waker::noop();
-        let mut cx = std::task::Context::from_waker(waker);
+        let mut cx = core::task::Context::from_waker(waker);
         let mut second = Box::pin(gate.lock());
         assert!(second.as_mut().poll(&mut cx).is_pending());
         drop(guard);

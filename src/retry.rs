@@ -2,6 +2,8 @@
 //! spent, the policy and a jitter draw, either stop or wait and retry. The
 //! async loop in `client.rs` only sleeps.
 
+use crate::prelude::*;
+
 /// When and how often to retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {

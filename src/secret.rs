@@ -1,6 +1,8 @@
 //! Secret newtypes: their `Debug` prints `[redacted]`, they have no `Display`,
 //! and the only way to read one is the explicit [`ClientSecret::expose`] accessor.
 
+use crate::prelude::*;
+
 macro_rules! secret_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
@@ -20,8 +22,8 @@ macro_rules! secret_type {
             }
         }
 
-        impl std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str(concat!(stringify!($name), "([redacted])"))
             }
         }

@@ -2,6 +2,8 @@
 //! (so the wasm carries no URL parser or IDNA tables), the `url` crate (the
 //! same WHATWG rules) natively. Validation reads only what is here.
 
+use crate::prelude::*;
+
 /// What validation needs of a parsed absolute URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedUrl {

@@ -1,5 +1,7 @@
 //! UUIDs: parsing ids in any case into their canonical lower-case form.
 
+use crate::prelude::*;
+
 /// Parses a UUID in the hyphenated form (`8-4-4-4-12` hex digits, any case)
 /// and returns its canonical lower-case form, or `None`.
 pub(crate) fn canonical(text: &str) -> Option<String> {

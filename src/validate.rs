@@ -1,10 +1,13 @@
 //! Client-side validation: every rule runs before any network call, and each
 //! failure names the field (as the caller spells it) and says how to fix it.
 
+use crate::prelude::*;
+
 use crate::currency::{self, Lookup};
 use crate::error::{FieldError, ValidationErrors};
 use crate::json;
 use crate::secret::ClientSecret;
+use crate::text::{cat, decimal};
 use crate::urls::{self, UrlParser};
 
 /// The largest integer a JS number holds exactly (2^53 - 1).
@@ -71,7 +74,7 @@ impl From<&str> for Input {
 
 impl From<i64> for Input {
     fn from(n: i64) -> Self {
-        Input::BigInt(n.to_string())
+        Input::BigInt(if n < 0 { cat(&["-", &decimal(n.unsigned_abs())]) } else { decimal(n as u64) })
     }
 }
 
@@ -106,7 +109,7 @@ impl NewPaymentRequest {
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(128);
         out.push_str("{\"amount\":");
-        out.push_str(&self.amount.to_string());
+        out.push_str(&decimal(self.amount));
         out.push_str(",\"currency\":");
         json::write_string(&mut out, &self.currency);
         out.push_str(",\"redirect_url\":");
@@ -147,27 +150,27 @@ pub fn validate_payment_request(input: &Input, urls: &dyn UrlParser) -> Result<N
         return Err(ValidationErrors(vec![FieldError::new(
             "input",
             "input_not_object",
-            format!(
-                "the payment request must be an object like {{ amount: 1999, currency: \"USD\", redirectUrl: \"https://…\" }}, not {}",
-                input.describe()
-            ),
+            cat(&[
+                "the payment request must be an object like { amount: 1999, currency: \"USD\", redirectUrl: \"https://…\" }, not ",
+                input.describe(),
+            ]),
         )]));
     };
-    unknown_fields(fields, PAYMENT_REQUEST_FIELDS, &mut errors);
-    let currency = check_currency(input.field("currency")).map_err(|e| errors.push(e)).ok();
-    let exponent = currency.as_deref().and_then(currency::minor_unit_exponent);
-    let amount =
-        check_amount(input.field("amount"), currency.as_deref().zip(exponent)).map_err(|e| errors.push(e)).ok();
+    // Errors in field order (amount, currency, redirectUrl, referenceId, then
+    // unknown keys); the amount's message needs the currency, checked first.
+    let currency = check_currency(input.field("currency"));
+    let known = currency.as_deref().ok();
+    let exponent = known.and_then(currency::minor_unit_exponent);
+    let amount = check_amount(input.field("amount"), known.zip(exponent)).map_err(|e| errors.push(e)).ok();
+    let currency = currency.map_err(|e| errors.push(e)).ok();
     let redirect_url = check_redirect_url(input.field("redirectUrl"), urls).map_err(|e| errors.push(e)).ok();
     let reference_id = check_reference_id(input.field("referenceId")).map_err(|e| errors.push(e)).ok();
+    unknown_fields(fields, PAYMENT_REQUEST_FIELDS, &mut errors);
     match (amount, currency, redirect_url, reference_id) {
         (Some(amount), Some(currency), Some(redirect_url), Some(reference_id)) if errors.is_empty() => {
             Ok(NewPaymentRequest { amount, currency, redirect_url, reference_id })
         }
-        _ => {
-            errors.sort_by_key(|e| PAYMENT_REQUEST_FIELDS.iter().position(|f| *f == e.field).unwrap_or(usize::MAX));
-            Err(ValidationErrors(errors))
-        }
+        _ => Err(ValidationErrors(errors)),
     }
 }
 
@@ -176,46 +179,33 @@ fn unknown_fields(fields: &[(String, Input)], known: &[&str], errors: &mut Vec<F
         if known.contains(&key.as_str()) {
             continue;
         }
-        let camel = snake_to_camel(key);
+        let camel = crate::text::snake_to_camel(key);
         let suggestion = known.iter().find(|k| **k == camel).or_else(|| {
             known
                 .iter()
-                .map(|k| (k, edit_distance(&key.to_ascii_lowercase(), &k.to_ascii_lowercase())))
+                .map(|k| (k, edit_distance(key, k)))
                 .filter(|(_, d)| *d <= 2)
                 .min_by_key(|(_, d)| *d)
                 .map(|(k, _)| k)
         });
         let message = match suggestion {
-            Some(s) => format!("unknown field `{key}`: did you mean {s}?"),
-            None => format!("unknown field `{key}`: the fields are {}", known.join(", ")),
+            Some(s) => cat(&["unknown field `", key, "`: did you mean ", s, "?"]),
+            None => cat(&["unknown field `", key, "`: the fields are ", &known.join(", ")]),
         };
         errors.push(FieldError::new(key.clone(), "unknown_field", message));
     }
 }
 
-fn snake_to_camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
+/// Levenshtein distance, ignoring ASCII case, over bytes: the known names
+/// are ASCII, so a byte-wise distance ranks suggestions as well as a
+/// per-character one, with less code.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+    let b = b.as_bytes();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.bytes().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
+            let cost = usize::from(!ca.eq_ignore_ascii_case(cb));
             cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
         }
         prev = cur;
@@ -223,26 +213,32 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Whether `n` is a whole number (`n.trunc() == n`, which `core` lacks):
+/// every finite float of magnitude 2^52 or more is whole, and below that the
+/// cast to i64 is exact for whole numbers only. False for NaN; true for
+/// infinities, like `trunc`.
+fn is_integral(n: f64) -> bool {
+    let magnitude = if n < 0.0 { -n } else { n };
+    magnitude >= 4_503_599_627_370_496.0 || n as i64 as f64 == n
+}
+
 const AMOUNT_EXAMPLE: &str = "e.g. 1999 for 19.99 USD";
 
 fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, FieldError> {
     let err = |code, message: String| Err(FieldError::new("amount", code, message));
+    let example = |before: &str| cat(&[before, AMOUNT_EXAMPLE]);
     match input {
-        Input::Missing | Input::Null => err(
-            "amount_missing",
-            format!("amount is required: an integer in the smallest currency unit, {AMOUNT_EXAMPLE}"),
-        ),
+        Input::Missing | Input::Null => {
+            err("amount_missing", example("amount is required: an integer in the smallest currency unit, "))
+        }
         Input::String(_) => err(
             "amount_not_number",
-            format!("amount must be a number, not a string: pass 1999, not \"1999\" ({AMOUNT_EXAMPLE})"),
+            cat(&["amount must be a number, not a string: pass 1999, not \"1999\" (", AMOUNT_EXAMPLE, ")"]),
         ),
         Input::Number(n) => {
             let n = *n;
             if n.is_nan() {
-                err(
-                    "amount_nan",
-                    format!("amount is NaN: pass an integer in the smallest currency unit, {AMOUNT_EXAMPLE}"),
-                )
+                err("amount_nan", example("amount is NaN: pass an integer in the smallest currency unit, "))
             } else if n.is_infinite() {
                 err("amount_infinite", "amount must be finite: pass an integer in the smallest currency unit".into())
             } else if n == 0.0 && n.is_sign_negative() {
@@ -251,16 +247,27 @@ fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, Fiel
                 err("amount_zero", "amount is 0: it must be a positive integer, at least 1".into())
             } else if n < 0.0 {
                 err("amount_negative", "amount is negative: it must be a positive integer, at least 1".into())
-            } else if n.trunc() != n {
+            } else if !is_integral(n) {
                 let message = match currency {
-                    Some((code, 0)) => format!(
-                        "amount must be a whole number: {code} has no minor unit, so pass whole {code} units"
-                    ),
-                    Some((code, e)) => format!(
-                        "amount must be a whole number in the smallest unit of {code}: {code} has {e} decimal places, so multiply by {} and pass an integer",
-                        10u64.pow(u32::from(e))
-                    ),
-                    None => format!("amount must be a whole number in the smallest currency unit, {AMOUNT_EXAMPLE}"),
+                    Some((code, 0)) => cat(&[
+                        "amount must be a whole number: ",
+                        code,
+                        " has no minor unit, so pass whole ",
+                        code,
+                        " units",
+                    ]),
+                    Some((code, e)) => cat(&[
+                        "amount must be a whole number in the smallest unit of ",
+                        code,
+                        ": ",
+                        code,
+                        " has ",
+                        &decimal(u64::from(e)),
+                        " decimal places, so multiply by ",
+                        &decimal(10u64.pow(u32::from(e))),
+                        " and pass an integer",
+                    ]),
+                    None => example("amount must be a whole number in the smallest currency unit, "),
                 };
                 err("amount_fraction", message)
             } else if n > MAX_SAFE_INTEGER {
@@ -298,7 +305,7 @@ fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, Fiel
         }
         other => err(
             "amount_not_number",
-            format!("amount must be a number or a BigInt, not {}: {AMOUNT_EXAMPLE}", other.describe()),
+            cat(&["amount must be a number or a BigInt, not ", other.describe(), ": ", AMOUNT_EXAMPLE]),
         ),
     }
 }
@@ -313,7 +320,7 @@ fn check_currency(input: &Input) -> Result<String, FieldError> {
         other => {
             return err(
                 "currency_not_string",
-                format!("currency must be a string such as \"USD\", not {}", other.describe()),
+                cat(&["currency must be a string such as \"USD\", not ", other.describe()]),
             )
         }
     };
@@ -328,16 +335,16 @@ fn check_currency(input: &Input) -> Result<String, FieldError> {
         Lookup::Active(_) => Ok(code),
         Lookup::NoMinorUnit => err(
             "currency_no_minor_unit",
-            format!("{code} has no minor unit in ISO 4217 (metals, SDR, test and fund codes), so no amount in a smallest unit exists for it: use a national currency such as USD"),
+            cat(&[&code, " has no minor unit in ISO 4217 (metals, SDR, test and fund codes), so no amount in a smallest unit exists for it: use a national currency such as USD"]),
         ),
         Lookup::Withdrawn(Some(successor)) => err(
             "currency_withdrawn",
-            format!("{code} was withdrawn from ISO 4217: use {successor} instead"),
+            cat(&[&code, " was withdrawn from ISO 4217: use ", successor, " instead"]),
         ),
-        Lookup::Withdrawn(None) => err("currency_withdrawn", format!("{code} was withdrawn from ISO 4217 and has no successor code")),
+        Lookup::Withdrawn(None) => err("currency_withdrawn", cat(&[&code, " was withdrawn from ISO 4217 and has no successor code"])),
         Lookup::Unknown => err(
             "currency_unknown",
-            format!("{code} is not an ISO 4217 currency code: use a code such as USD, EUR or GBP"),
+            cat(&[&code, " is not an ISO 4217 currency code: use a code such as USD, EUR or GBP"]),
         ),
     }
 }
@@ -349,11 +356,11 @@ fn check_raw_url(field: &'static str, codes: [&'static str; 2], text: &str) -> R
         return Err(FieldError::new(
             field,
             codes[0],
-            format!("{field} contains whitespace or control characters: percent-encode them or remove them"),
+            cat(&[field, " contains whitespace or control characters: percent-encode them or remove them"]),
         ));
     }
     if text.contains('\\') {
-        return Err(FieldError::new(field, codes[1], format!("{field} contains a backslash: use forward slashes")));
+        return Err(FieldError::new(field, codes[1], cat(&[field, " contains a backslash: use forward slashes"])));
     }
     Ok(())
 }
@@ -373,10 +380,7 @@ fn check_redirect_url(input: &Input, urls: &dyn UrlParser) -> Result<String, Fie
             return Err(FieldError::new(
                 F,
                 "redirect_url_not_string",
-                format!(
-                    "redirectUrl must be a string such as \"https://shop.example/return\", not {}",
-                    other.describe()
-                ),
+                cat(&["redirectUrl must be a string such as \"https://shop.example/return\", not ", other.describe()]),
             ))
         }
     };
@@ -390,9 +394,11 @@ fn check_redirect_url(input: &Input, urls: &dyn UrlParser) -> Result<String, Fie
             return Err(FieldError::new(
                 F,
                 "redirect_url_invalid",
-                format!(
-                "redirectUrl is not a valid absolute URL ({e}): use a full URL such as \"https://shop.example/return\""
-            ),
+                cat(&[
+                    "redirectUrl is not a valid absolute URL (",
+                    &e,
+                    "): use a full URL such as \"https://shop.example/return\"",
+                ]),
             ))
         }
     };
@@ -423,7 +429,7 @@ fn check_reference_id(input: &Input) -> Result<Option<String>, FieldError> {
             return Err(FieldError::new(
                 F,
                 "reference_id_not_string",
-                format!("referenceId must be a string (your order id, say), not {}", other.describe()),
+                cat(&["referenceId must be a string (your order id, say), not ", other.describe()]),
             ))
         }
     };
@@ -434,7 +440,7 @@ fn check_reference_id(input: &Input) -> Result<Option<String>, FieldError> {
             "referenceId is empty: leave it out or pass 1 to 255 characters",
         ));
     }
-    if text.chars().count() > MAX_REFERENCE_ID_CHARS {
+    if crate::text::char_count(text) > MAX_REFERENCE_ID_CHARS {
         return Err(FieldError::new(
             F,
             "reference_id_too_long",
@@ -485,7 +491,7 @@ pub fn validate_payment_id(input: &Input) -> Result<PaymentId, FieldError> {
         other => Err(FieldError::new(
             "id",
             "payment_id_not_string",
-            format!("id must be a string UUID, not {}", other.describe()),
+            cat(&["id must be a string UUID, not ", other.describe()]),
         )),
     }
 }
@@ -521,7 +527,7 @@ fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldE
         }
         Input::String(s) => s,
         other => {
-            return Err(FieldError::new(F, "base_url_not_string", format!("baseUrl must be a string, not {}", other.describe())))
+            return Err(FieldError::new(F, "base_url_not_string", cat(&["baseUrl must be a string, not ", other.describe()])))
         }
     };
     check_raw_url(F, ["base_url_whitespace", "base_url_backslash"], text)?;
@@ -531,7 +537,7 @@ fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldE
             return Err(FieldError::new(
                 F,
                 "base_url_invalid",
-                format!("baseUrl is not a valid absolute URL ({e}), e.g. \"https://api.example.com\""),
+                cat(&["baseUrl is not a valid absolute URL (", &e, "), e.g. \"https://api.example.com\""]),
             ))
         }
     };
@@ -559,11 +565,15 @@ fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldE
         return err("base_url_query", "baseUrl must not contain a ?query or #fragment");
     }
     // The parser resolves dot segments silently; refuse them in the raw text instead.
-    let after_scheme = text.split_once("//").map_or(text.as_str(), |(_, rest)| rest);
-    if let Some(slash) = after_scheme.find('/') {
-        let traversal = after_scheme[slash..].split('/').any(|segment| {
-            let s = segment.to_ascii_lowercase().replace("%2e", ".");
-            s == "." || s == ".."
+    let after_scheme = match text.as_bytes().windows(2).position(|w| w == b"//") {
+        Some(i) => text.get(i + 2..).unwrap_or_default(),
+        None => text.as_str(),
+    };
+    if let Some(slash) = after_scheme.bytes().position(|b| b == b'/') {
+        let traversal = after_scheme.get(slash..).unwrap_or_default().split('/').any(|segment| {
+            // `.` or `..`, each dot possibly written %2e or %2E.
+            let s = segment.to_ascii_lowercase();
+            matches!(s.as_str(), "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e.")
         });
         if traversal {
             return err("base_url_traversal", "baseUrl must not contain . or .. path segments");
@@ -632,11 +642,15 @@ impl Default for Environment<'static> {
 
 fn check_integer(field: &'static str, input: &Input, min: u64, max: u64) -> Result<Option<u64>, FieldError> {
     let bad = || {
-        FieldError::new(field, "option_invalid", format!("{field} must be an integer from {min} to {max}, or left out"))
+        FieldError::new(
+            field,
+            "option_invalid",
+            cat(&[field, " must be an integer from ", &decimal(min), " to ", &decimal(max), ", or left out"]),
+        )
     };
     match input {
         Input::Missing | Input::Null => Ok(None),
-        Input::Number(n) if n.trunc() == *n && *n >= min as f64 && *n <= max as f64 => Ok(Some(*n as u64)),
+        Input::Number(n) if is_integral(*n) && *n >= min as f64 && *n <= max as f64 => Ok(Some(*n as u64)),
         _ => Err(bad()),
     }
 }
@@ -666,10 +680,7 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
         return Err(ValidationErrors(vec![FieldError::new(
             "options",
             "options_not_object",
-            format!(
-                "client options must be an object like {{ clientId, clientSecret, baseUrl }}, not {}",
-                input.describe()
-            ),
+            cat(&["client options must be an object like { clientId, clientSecret, baseUrl }, not ", input.describe()]),
         )]));
     };
     unknown_fields(fields, CLIENT_OPTIONS, &mut errors);
@@ -734,7 +745,7 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
     let rate_limit = integer("rateLimit", 0, 10_000).map_or(crate::limiter::DEFAULT_LIMIT, |n| n as u32);
     for hook in ["onRequest", "onResponse"] {
         if !matches!(input.field(hook), Input::Missing | Input::Null | Input::Function) {
-            errors.push(FieldError::new(hook, "option_invalid", format!("{hook} must be a function")));
+            errors.push(FieldError::new(hook, "option_invalid", cat(&[hook, " must be a function"])));
         }
     }
     // A shared store ({ reserve(key, nowMs), release(key, atMs) }); its methods are checked where it is used.
@@ -814,7 +825,7 @@ pub fn validate_call_options(input: &Input, create: bool) -> Result<CallOptions,
             return Err(ValidationErrors(vec![FieldError::new(
                 "options",
                 "options_not_object",
-                format!("call options must be an object, not {}", other.describe()),
+                cat(&["call options must be an object, not ", other.describe()]),
             )]))
         }
     };

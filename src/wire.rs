@@ -1,5 +1,7 @@
 //! Reading the API's responses: the payment-request resource and error bodies.
 
+use crate::prelude::*;
+
 use crate::json::Value;
 
 /// The lifecycle stage of a payment request.
@@ -77,7 +79,7 @@ pub struct PaymentRequest {
 /// Decodes a payment-request resource.
 pub(crate) fn decode_payment_request(body: &Value, raw_json: &str) -> Result<PaymentRequest, String> {
     if !matches!(body, Value::Object(_)) {
-        return Err(format!("expected a JSON object, got {}", body.type_name()));
+        return Err(crate::text::cat(&["expected a JSON object, got ", body.type_name()]));
     }
     let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
     let id = text("id").ok_or("the resource has no string `id`")?;
@@ -129,19 +131,7 @@ pub(crate) fn decode_error_body(body: &Value) -> ErrorBody {
 
 /// `redirect_url` → `redirectUrl`, so that server-blamed fields read like the caller's.
 fn wire_to_js_field(field: &str) -> String {
-    let mut out = String::with_capacity(field.len());
-    let mut upper = false;
-    for c in field.chars() {
-        match c {
-            '_' => upper = true,
-            c if upper => {
-                out.extend(c.to_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::text::snake_to_camel(field)
 }
 
 #[cfg(test)]

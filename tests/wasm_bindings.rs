@@ -176,3 +176,81 @@ fn web_abort_controller() -> JsValue {
     let ctor: js_sys::Function = get(&js_sys::global().into(), "AbortController").into();
     js_sys::Reflect::construct(&ctor, &js_sys::Array::new()).unwrap()
 }
+
+/// A fake `fetch` for the host `https://fake.payreq.test` (anything else goes
+/// to the real one): a token, and a payment request for every create and read.
+/// Returns the function that puts the real `fetch` back.
+fn install_fake_fetch() -> js_sys::Function {
+    let install = js_sys::Function::new_no_args(
+        r#"
+        const real = globalThis.fetch;
+        const base = "https://fake.payreq.test";
+        const resource = JSON.stringify({
+          id: "3f2504e0-4f89-41d3-9a0c-0305e82c3301", status: "pending", amount: 1999, currency: "USD",
+          redirect_url: "https://shop.example/return", checkout_url: base + "/checkout/x",
+          created_at: "2026-01-01T00:00:00Z", expires_at: "2026-01-01T01:00:00Z",
+        });
+        const token = JSON.stringify({ access_token: "fake-token", token_type: "Bearer", expires_in: 3600 });
+        globalThis.fetch = (url, init) => {
+          url = String(url);
+          if (!url.startsWith(base + "/")) return real(url, init);
+          const body = url === base + "/oauth/token" ? token : resource;
+          const status = init.method === "POST" && body === resource ? 201 : 200;
+          const headers = new Headers({ "content-type": "application/json", "x-request-id": "req-1" });
+          return Promise.resolve({ status, headers, text: () => Promise.resolve(body) });
+        };
+        return () => { globalThis.fetch = real; };
+        "#,
+    );
+    install.call0(&JsValue::UNDEFINED).unwrap().unchecked_into()
+}
+
+/// The size of the wasm linear memory, which only ever grows (by 64 KiB pages).
+fn wasm_memory_bytes() -> f64 {
+    get(&get(&wasm_bindgen::memory(), "buffer"), "byteLength").as_f64().unwrap()
+}
+
+/// One request: a create or a read, with or without an `AbortSignal` (each
+/// has its own timers, abort listener, controller and closures).
+async fn one_request(client: &payreq::PaymentClient, i: u32) {
+    let options = if i % 2 == 0 {
+        object(&[("signal", get(&web_abort_controller(), "signal"))])
+    } else {
+        object(&[("timeoutMs", JsValue::from_f64(20_000.0))])
+    };
+    let promise = if i % 3 == 0 {
+        client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Some(options))
+    } else {
+        client.create_payment_request(order(JsValue::from_f64(1999.0)), Some(options))
+    };
+    let pr = JsFuture::from(promise).await.unwrap();
+    assert_eq!(get(&pr, "status"), JsValue::from_str("pending"));
+}
+
+#[wasm_bindgen_test]
+async fn requests_release_their_timers_signals_and_closures() {
+    // Every request creates JS timers, an abort listener, an AbortController
+    // and closures; all of them must be freed when it settles, or the wasm
+    // memory grows with every request (it once did, by ~100 bytes each).
+    let restore = install_fake_fetch();
+    let options = client_options("https://fake.payreq.test");
+    js_sys::Reflect::set(&options, &JsValue::from_str("rateLimit"), &JsValue::from_f64(0.0)).unwrap();
+    let client = payreq::PaymentClient::new(options).unwrap();
+    // Warm-up: the token, the allocator's free lists, the executor's queue.
+    for i in 0..300 {
+        one_request(&client, i).await;
+    }
+    let before = wasm_memory_bytes();
+    const REQUESTS: u32 = 2_000;
+    for i in 0..REQUESTS {
+        one_request(&client, i).await;
+    }
+    let after = wasm_memory_bytes();
+    restore.call0(&JsValue::UNDEFINED).unwrap();
+    assert_eq!(
+        after,
+        before,
+        "wasm memory grew by {} bytes over {REQUESTS} requests after warm-up: something a request made was not freed",
+        after - before
+    );
+}

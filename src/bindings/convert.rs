@@ -1,5 +1,7 @@
 //! Conversions between JS values and the core's types.
 
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -159,7 +161,7 @@ pub(crate) fn error_to_js(error: Error) -> JsValue {
     set(&props, "requestId", &opt_str(error.request_id()));
     set(&props, "retryable", &JsValue::from_bool(error.retryable()));
     set(&props, "hint", &JsValue::from_str(error.hint()));
-    let mut message = error.to_string();
+    let mut message = error.message();
     let (error, key) = match error {
         Error::OutcomeUnknown { idempotency_key, source } => {
             set(&props, "outcomeUnknown", &JsValue::TRUE);

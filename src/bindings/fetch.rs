@@ -1,8 +1,10 @@
 //! The transport: the global `fetch`, with one `AbortController` per attempt.
 
+use crate::prelude::*;
+
+use js_sys::futures::JsFuture;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::error::Cause;
 use crate::http::{Request, Response, Transport, TransportError};
@@ -32,7 +34,7 @@ extern "C" {
 
     type FetchHeaders;
     #[wasm_bindgen(method)]
-    fn get(this: &FetchHeaders, name: &str) -> Option<String>;
+    fn get(this: &FetchHeaders, name: &str) -> JsValue;
     #[wasm_bindgen(method, js_name = forEach)]
     fn for_each(this: &FetchHeaders, f: &mut dyn FnMut(JsValue, JsValue));
 }
@@ -62,7 +64,7 @@ fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
 }
 
 impl Transport for FetchTransport {
-    async fn send(&self, request: Request) -> Result<Response, TransportError> {
+    async fn send(&self, request: &Request) -> Result<Response, TransportError> {
         let init = js_sys::Object::new();
         set(&init, "method", &JsValue::from_str(request.method.as_str()));
         let headers = js_sys::Object::new();
@@ -92,7 +94,7 @@ impl Transport for FetchTransport {
         });
         let body = JsFuture::from(response.text()).await.map_err(|e| TransportError::Body {
             status,
-            request_id: js_headers.get("x-request-id"),
+            request_id: js_headers.get("x-request-id").as_string(),
             detail: describe(&e),
         })?;
         guard.disarm();

@@ -4,13 +4,16 @@
 //! results into JS objects, core errors into the `Error` subclasses of
 //! `errors.js`. All rules live in the core.
 
+use crate::prelude::*;
+
 mod convert;
 mod fetch;
 mod platform;
+mod task;
 mod types;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,7 +23,7 @@ use crate::error::{Error, FieldError, ValidationErrors};
 use crate::limiter::{LocalLimiter, RateLimiter, WINDOW_MS};
 use crate::validate::{
     validate_call_options, validate_client_options, validate_payment_id, validate_payment_request,
-    validate_wait_options, Environment,
+    validate_wait_options, CallOptions, Environment, NewPaymentRequest, PaymentId,
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
 use fetch::FetchTransport;
@@ -48,7 +51,7 @@ impl RateLimiter for AnyLimiter {
         let returned =
             method.call2(store, &JsValue::from_str(key), &JsValue::from_f64(now_ms as f64)).map_err(describe)?;
         // A number, or a promise of one (a Durable Object is a fetch away).
-        let at = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
+        let at = js_sys::futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
         match at.as_f64() {
             Some(t) if t.is_finite() && t >= 0.0 => Ok(t as u64),
             _ => Err("rateLimiter.reserve must return (a promise of) a time in ms since the epoch".to_owned()),
@@ -90,11 +93,17 @@ impl RateLimiter for AnyLimiter {
     }
 }
 
-thread_local! {
-    /// One limiter per isolate and rate: every client with the same clientId
-    /// (and rate) shares its sliding window, whoever constructed it.
-    static LIMITERS: RefCell<Vec<(u32, LocalLimiter)>> = const { RefCell::new(Vec::new()) };
-}
+/// One limiter per isolate and rate: every client with the same clientId
+/// (and rate) shares its sliding window, whoever constructed it.
+static LIMITERS: Isolate<Vec<(u32, LocalLimiter)>> = Isolate(RefCell::new(Vec::new()));
+
+/// A global of the isolate. The wasm build has one thread (no atomics), so a
+/// `RefCell` in a static is sound; `thread_local!` would need std.
+struct Isolate<T>(RefCell<T>);
+
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
+#[cfg(not(target_feature = "atomics"))]
+unsafe impl<T> Sync for Isolate<T> {}
 
 /// A payment-request API client for server-side code.
 #[wasm_bindgen]
@@ -102,13 +111,16 @@ pub struct PaymentClient {
     inner: Rc<Inner>,
 }
 
-fn global(name: &str) -> JsValue {
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis` (one import; `js_sys::global()` probes four names).
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
 }
 
 /// A browser page: `window` is the global object and a `document` exists.
 fn in_browser() -> bool {
-    global("window") == JsValue::from(js_sys::global()) && global("document").is_object()
+    GLOBAL_THIS.with(|g| get(g, "window") == *g && get(g, "document").is_object())
 }
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -166,15 +178,15 @@ impl PaymentClient {
         let limiter = if shared.is_object() {
             AnyLimiter::Js(shared.unchecked_into())
         } else {
-            AnyLimiter::Local(LIMITERS.with(|l| {
-                let mut limiters = l.borrow_mut();
-                if let Some((_, found)) = limiters.iter().find(|(rate, _)| *rate == config.rate_limit) {
-                    return found.clone();
+            let mut limiters = LIMITERS.0.borrow_mut();
+            AnyLimiter::Local(match limiters.iter().find(|(rate, _)| *rate == config.rate_limit) {
+                Some((_, found)) => found.clone(),
+                None => {
+                    let made = LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS);
+                    limiters.push((config.rate_limit, made.clone()));
+                    made
                 }
-                let made = LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS);
-                limiters.push((config.rate_limit, made.clone()));
-                made
-            }))
+            })
         };
         let hook = |name| get(&options, name).dyn_into::<js_sys::Function>().ok();
         let (on_request, on_response) = (hook("onRequest"), hook("onResponse"));
@@ -199,16 +211,9 @@ impl PaymentClient {
         #[wasm_bindgen(unchecked_optional_param_type = "CreateOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let request =
-            validate_payment_request(&to_input(&input), &JsUrls).map_err(|e| error_to_js(Error::Validation(e)));
-        let call = validate_call_options(&to_input(&options), true).map_err(|e| error_to_js(Error::Validation(e)));
-        let signal = signal_of(&options);
-        let client = Rc::clone(&self.inner);
-        wasm_bindgen_futures::future_to_promise(async move {
-            let (request, call, signal) = (request?, call?, signal?);
-            let result = client.create_payment_request(&request, &call, &signal).await;
-            result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
-        })
+        let request = validate_payment_request(&to_input(&input), &JsUrls).map_err(validation);
+        let call = validate_call_options(&to_input(&options), true).map_err(validation);
+        self.start(request.and_then(|r| Ok(Call::Create(r, call?))), &options)
     }
 
     /// Reads a payment request by its UUID (any case). `options`: `{ signal?,
@@ -224,16 +229,9 @@ impl PaymentClient {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let id =
-            validate_payment_id(&to_input(&id)).map_err(|e| error_to_js(Error::Validation(ValidationErrors(vec![e]))));
-        let call = validate_call_options(&to_input(&options), false).map_err(|e| error_to_js(Error::Validation(e)));
-        let signal = signal_of(&options);
-        let client = Rc::clone(&self.inner);
-        wasm_bindgen_futures::future_to_promise(async move {
-            let (id, call, signal) = (id?, call?, signal?);
-            let result = client.get_payment_request(&id, &call, &signal).await;
-            result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
-        })
+        let id = payment_id(&id);
+        let call = validate_call_options(&to_input(&options), false).map_err(validation);
+        self.start(id.and_then(|id| Ok(Call::Get(id, call?))), &options)
     }
 
     /// Polls until the payment request is paid, expired or cancelled, within
@@ -249,14 +247,40 @@ impl PaymentClient {
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let id =
-            validate_payment_id(&to_input(&id)).map_err(|e| error_to_js(Error::Validation(ValidationErrors(vec![e]))));
-        let timeout = validate_wait_options(&to_input(&options)).map_err(|e| error_to_js(Error::Validation(e)));
-        let signal = signal_of(&options);
+        let id = payment_id(&id);
+        let timeout = validate_wait_options(&to_input(&options)).map_err(validation);
+        self.start(id.and_then(|id| Ok(Call::Wait(id, timeout?))), &options)
+    }
+}
+
+/// One validated call: the three methods share one future type, so the
+/// wasm carries one async state machine for them instead of three.
+enum Call {
+    Create(NewPaymentRequest, CallOptions),
+    Get(PaymentId, CallOptions),
+    Wait(PaymentId, u64),
+}
+
+fn validation(errors: ValidationErrors) -> JsValue {
+    error_to_js(Error::Validation(errors))
+}
+
+fn payment_id(id: &JsValue) -> Result<PaymentId, JsValue> {
+    validate_payment_id(&to_input(id)).map_err(|e| validation(ValidationErrors(vec![e])))
+}
+
+impl PaymentClient {
+    /// Runs `call` (or rejects with its validation error) as a promise.
+    fn start(&self, call: Result<Call, JsValue>, options: &JsValue) -> js_sys::Promise {
+        let signal = signal_of(options);
         let client = Rc::clone(&self.inner);
-        wasm_bindgen_futures::future_to_promise(async move {
-            let (id, timeout, signal) = (id?, timeout?, signal?);
-            let result = client.wait_for_payment(&id, timeout, &signal).await;
+        task::spawn(async move {
+            let (call, signal) = (call?, signal?);
+            let result = match &call {
+                Call::Create(request, options) => client.create_payment_request(request, options, &signal).await,
+                Call::Get(id, options) => client.get_payment_request(id, options, &signal).await,
+                Call::Wait(id, timeout) => client.wait_for_payment(id, *timeout, &signal).await,
+            };
             result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
         })
     }

@@ -1,12 +1,16 @@
 //! The platform for the wasm build: `Date.now`, `setTimeout` (cleared when
 //! dropped), `crypto.getRandomValues`, `AbortSignal`, and the hooks.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
+use core::future::{poll_fn, Future};
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsCast;
 
 use crate::http::{Observer, Platform, RequestEvent, ResponseEvent, Signal};
 use crate::urls::{ParsedUrl, UrlParser};
@@ -29,15 +33,15 @@ extern "C" {
     #[wasm_bindgen(constructor, catch, js_class = "URL")]
     fn new(url: &str) -> Result<JsUrl, JsValue>;
     #[wasm_bindgen(method, getter)]
-    fn href(this: &JsUrl) -> String;
+    fn href(this: &JsUrl) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    fn protocol(this: &JsUrl) -> String;
+    fn protocol(this: &JsUrl) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    fn username(this: &JsUrl) -> String;
+    fn username(this: &JsUrl) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    fn password(this: &JsUrl) -> String;
+    fn password(this: &JsUrl) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    fn hostname(this: &JsUrl) -> String;
+    fn hostname(this: &JsUrl) -> JsValue;
 
     /// An `AbortSignal`.
     pub(crate) type AbortSignal;
@@ -54,17 +58,61 @@ extern "C" {
 /// Time, timers and randomness of the JS host.
 pub(crate) struct JsPlatform;
 
+/// Wakes a future from a JS callback (a timer, an `abort` event). The
+/// callback is a `Closure` owned by the future, so dropping the future frees
+/// it and nothing of a call runs after the call is over. (Not a `JsFuture`
+/// over a promise: its callbacks free themselves only when the promise
+/// settles, so a cleared timer's promise leaked them, ~100 bytes a request;
+/// and settling it late would wake a finished task, even on an instance
+/// that has since been replaced after a trap.)
+struct Wakeup {
+    state: Rc<WakeState>,
+    callback: Closure<dyn FnMut()>,
+}
+
+#[derive(Default)]
+struct WakeState {
+    fired: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Wakeup {
+    fn new() -> Self {
+        let state = Rc::new(WakeState::default());
+        let shared = Rc::clone(&state);
+        let callback = Closure::new(move || {
+            shared.fired.set(true);
+            if let Some(waker) = shared.waker.borrow_mut().take() {
+                waker.wake();
+            }
+        });
+        Self { state, callback }
+    }
+
+    fn function(&self) -> &js_sys::Function {
+        self.callback.as_ref().unchecked_ref()
+    }
+
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.state.fired.get() {
+            return Poll::Ready(());
+        }
+        *self.state.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
 /// A `setTimeout` as a future; the timer is cleared if the future is dropped
 /// first (a lost race), so no timer keeps a process alive or fires late.
 struct Sleep {
     id: JsValue,
-    done: JsFuture,
+    wakeup: Wakeup,
 }
 
 impl Future for Sleep {
     type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.done).poll(cx).map(|_| ())
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.wakeup.poll(cx)
     }
 }
 
@@ -80,11 +128,9 @@ impl Platform for JsPlatform {
     }
 
     async fn sleep(&self, ms: u64) {
-        let mut id = JsValue::UNDEFINED;
-        let promise = js_sys::Promise::new(&mut |resolve, _| {
-            id = set_timeout(&resolve, ms as f64);
-        });
-        Sleep { id, done: JsFuture::from(promise) }.await;
+        let wakeup = Wakeup::new();
+        let id = set_timeout(wakeup.function(), ms as f64);
+        Sleep { id, wakeup }.await;
     }
 
     fn fill_random(&self, buf: &mut [u8]) {
@@ -101,19 +147,14 @@ impl Platform for JsPlatform {
 /// A caller's `AbortSignal`, with one listener that is removed when the call ends.
 pub(crate) struct JsSignal {
     signal: AbortSignal,
-    listener: js_sys::Function,
-    fired: js_sys::Promise,
+    wakeup: Wakeup,
 }
 
 impl JsSignal {
     pub(crate) fn new(signal: AbortSignal) -> Self {
-        let mut listener = None;
-        let fired = js_sys::Promise::new(&mut |resolve, _| {
-            signal.add_event_listener("abort", &resolve);
-            listener = Some(resolve);
-        });
-        let listener = listener.unwrap_or_else(|| js_sys::Function::new_no_args(""));
-        Self { signal, listener, fired }
+        let wakeup = Wakeup::new();
+        signal.add_event_listener("abort", wakeup.function());
+        Self { signal, wakeup }
     }
 
     /// Why the caller aborted (`signal.reason`).
@@ -124,7 +165,7 @@ impl JsSignal {
 
 impl Drop for JsSignal {
     fn drop(&mut self) {
-        self.signal.remove_event_listener("abort", &self.listener);
+        self.signal.remove_event_listener("abort", self.wakeup.function());
     }
 }
 
@@ -134,9 +175,7 @@ impl Signal for JsSignal {
     }
 
     async fn aborted(&self) {
-        if !self.is_aborted() {
-            let _ = JsFuture::from(self.fired.clone()).await;
-        }
+        poll_fn(|cx| if self.is_aborted() { Poll::Ready(()) } else { self.wakeup.poll(cx) }).await;
     }
 }
 
@@ -149,7 +188,7 @@ impl Signal for Option<JsSignal> {
     async fn aborted(&self) {
         match self {
             Some(s) => s.aborted().await,
-            None => std::future::pending().await,
+            None => core::future::pending().await,
         }
     }
 }
@@ -201,12 +240,15 @@ impl UrlParser for JsUrls {
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "invalid URL".to_owned())
         })?;
-        let protocol = url.protocol();
+        // The getters return JsValues, read with one shared conversion: a
+        // String-returning import costs each of them its own glue.
+        let text = |v: JsValue| v.as_string().unwrap_or_default();
+        let protocol = text(url.protocol());
         Ok(ParsedUrl {
-            href: url.href(),
+            href: text(url.href()),
             scheme: protocol.strip_suffix(':').unwrap_or(&protocol).to_owned(),
-            has_userinfo: !url.username().is_empty() || !url.password().is_empty(),
-            hostname: url.hostname(),
+            has_userinfo: !text(url.username()).is_empty() || !text(url.password()).is_empty(),
+            hostname: text(url.hostname()),
         })
     }
 }

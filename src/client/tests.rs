@@ -43,8 +43,8 @@ impl FakeTransport {
 }
 
 impl Transport for &FakeTransport {
-    async fn send(&self, request: Request) -> Result<Response, TransportError> {
-        self.sent.borrow_mut().push(request);
+    async fn send(&self, request: &Request) -> Result<Response, TransportError> {
+        self.sent.borrow_mut().push(request.clone());
         self.script.borrow_mut().pop_front().unwrap_or_else(|| panic!("unscripted request"))
     }
 }
@@ -353,7 +353,7 @@ fn a_401_replay_does_not_spend_a_retry_and_403_is_never_retried() {
 /// Never answers: for timeouts.
 struct Hang;
 impl Transport for &Hang {
-    async fn send(&self, _: Request) -> Result<Response, TransportError> {
+    async fn send(&self, _: &Request) -> Result<Response, TransportError> {
         std::future::pending().await
     }
 }
@@ -418,7 +418,7 @@ fn the_limiter_paces_every_send_including_tokens_and_retries() {
     /// Records the virtual time of each send.
     struct Stamp<'a>(&'a FakeTransport, &'a FakeClock, RefCell<Vec<u64>>);
     impl Transport for &Stamp<'_> {
-        async fn send(&self, r: Request) -> Result<Response, TransportError> {
+        async fn send(&self, r: &Request) -> Result<Response, TransportError> {
             self.2.borrow_mut().push(self.1 .0.get());
             (&self.0).send(r).await
         }
@@ -449,7 +449,7 @@ fn concurrent_calls_on_a_cold_cache_make_one_token_request() {
     /// Answers on the second poll, so that calls interleave.
     struct Slow<'a>(&'a FakeTransport);
     impl Transport for &Slow<'_> {
-        async fn send(&self, r: Request) -> Result<Response, TransportError> {
+        async fn send(&self, r: &Request) -> Result<Response, TransportError> {
             let mut yielded = false;
             std::future::poll_fn(|cx| {
                 if yielded {

@@ -1,0 +1,83 @@
+//! Text without `core::fmt`. Every message of the SDK is built by
+//! concatenation, so the wasm build carries no format machinery for them
+//! (issue 6: bytes are paid for on every isolate).
+
+use crate::prelude::*;
+
+/// `parts`, concatenated.
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
+/// The decimal digits of `n`.
+pub(crate) fn decimal(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[i..].iter().map(|&d| char::from(d)).collect()
+}
+
+/// Appends `n` as exactly four lower-case hex digits (`n` < 0x10000).
+pub(crate) fn push_hex4(out: &mut String, n: u32) {
+    for shift in [12, 8, 4, 0] {
+        out.push(char::from(b"0123456789abcdef"[((n >> shift) & 0xf) as usize]));
+    }
+}
+
+/// The number of Unicode scalar values in `s` (the bytes that do not
+/// continue a UTF-8 sequence).
+pub(crate) fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| b & 0xc0 != 0x80).count()
+}
+
+/// snake_case to camelCase: `redirect_url` to `redirectUrl`. Only ASCII
+/// letters change case (every name the API or the SDK uses is ASCII).
+pub(crate) fn snake_to_camel(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else {
+            out.push(if upper { c.to_ascii_uppercase() } else { c });
+            upper = false;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_match_the_formatter() {
+        for n in [0, 1, 9, 10, 99, 100, 1_999, 65_535, u64::from(u32::MAX), i64::MAX as u64, u64::MAX] {
+            assert_eq!(decimal(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(cat(&["a", "", "bc", "d"]), "abcd");
+        let mut s = String::new();
+        push_hex4(&mut s, 0x1f);
+        push_hex4(&mut s, 0xbeef);
+        assert_eq!(s, "001fbeef");
+        assert_eq!(char_count("aé€😀"), 4);
+        assert_eq!(snake_to_camel("redirect_url"), "redirectUrl");
+        assert_eq!(snake_to_camel("a__b_"), "aB");
+        assert_eq!(snake_to_camel("referenceId"), "referenceId");
+    }
+}
