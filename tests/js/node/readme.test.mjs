@@ -273,4 +273,26 @@ test("the outcome-unknown table is what a create that may have happened throws",
   }
 });
 
+test("the Node quick start runs as written against the sandbox", async () => {
+  const quick = section("Quick start");
+  const node = quick.slice(quick.indexOf("\n### Node"));
+  const code = /```js\n([\s\S]*?)```/.exec(node)[1];
+  // Run from tests/js so that "payreq" resolves to the installed tarball; removed afterwards.
+  const { writeFileSync, rmSync } = await import("node:fs");
+  const { execFileSync } = await import("node:child_process");
+  const file = fileURLToPath(new URL(`../.readme-quickstart-${process.pid}.mjs`, import.meta.url));
+  writeFileSync(file, code);
+  try {
+    const out = execFileSync(process.execPath, [file], {
+      env: { ...process.env, PAYREQ_CLIENT_ID: CLIENT_ID, PAYREQ_CLIENT_SECRET: CLIENT_SECRET, PAYREQ_BASE_URL: sandbox.url },
+      encoding: "utf8",
+    });
+    // The snippet's catch prints the ValidationError's errors, as its comment shows.
+    assert.match(out, /field: 'amount',\s+code: 'amount_fraction'/);
+    assert.match(code, /code: "amount_fraction", message: "amount must be a whole number in the smallest unit of USD: /);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
+
 after(() => client.free());
