@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tarball=$(ls target/npm/payreq-*.tgz)
 rm -rf tests/js/node_modules/payreq
-for dir in tests/js examples/node; do
+for dir in tests/js examples/node examples/deno; do
   (cd "$dir" && npm install --no-audit --no-fund --no-save --no-package-lock --loglevel=error "$OLDPWD/$tarball")
 done
 # The declarations as a TypeScript consumer sees them (strict; @ts-expect-error marks must fail).

@@ -1,19 +1,27 @@
-// examples/node/server.mjs, run as users would: a real process against the sandbox.
+// examples/node/server.mjs and examples/deno/server.ts, run as users would: real
+// processes against the sandbox. Each example imports "payreq" from its own
+// node_modules, where scripts/test-js.sh installs the packed tarball.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startSandbox, payThroughCheckout, CLIENT_ID, CLIENT_SECRET } from "../support/sandbox.mjs";
 
 const sandbox = await startSandbox();
-const server = fileURLToPath(new URL("../../../examples/node/server.mjs", import.meta.url));
+const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
+const DENO = fileURLToPath(new URL("../../../tools/node_modules/.bin/deno", import.meta.url));
+const SETTINGS = ["PAYREQ_BASE_URL", "PAYREQ_CLIENT_ID", "PAYREQ_CLIENT_SECRET", "PORT", "PUBLIC_URL"];
+// The Deno example's permissions: the sandbox's and its own address, its settings; no --allow-read.
+const DENO_RUN = ["run", "--no-prompt", "--allow-net=127.0.0.1", `--allow-env=${SETTINGS.join(",")}`, "server.ts"];
 
-async function startExample() {
-  const child = spawn(process.execPath, [server], {
-    // The example imports "payreq" from examples/node/node_modules (scripts/test-js.sh installs the tarball).
+/** Starts an example server on a free port; it is killed by pid when this file's tests end. */
+async function startExample(command, args, cwd) {
+  const child = spawn(command, args, {
+    cwd,
     env: {
       ...process.env,
+      DENO_NO_UPDATE_CHECK: "1",
       PAYREQ_BASE_URL: sandbox.url,
       PAYREQ_CLIENT_ID: CLIENT_ID,
       PAYREQ_CLIENT_SECRET: CLIENT_SECRET,
@@ -22,16 +30,26 @@ async function startExample() {
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  after(() => child.exitCode === null && process.kill(child.pid, "SIGKILL"));
+  const stop = () => child.exitCode === null && child.signalCode === null && process.kill(child.pid, "SIGKILL");
+  after(stop);
+  process.once("exit", stop);
   const line = await new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once("line", resolve);
+    const timer = setTimeout(() => reject(new Error(`${args.at(-1)} did not start within 30 s`)), 30_000);
+    createInterface({ input: child.stdout }).once("line", (l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
     child.once("exit", (code) => reject(new Error(`example exited with ${code}`)));
   });
-  return line.replace("listening on ", "");
+  const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+  assert.ok(m, `unexpected first line: ${line}`);
+  return m[1];
 }
 
-test("node example: checkout, pay, and a return page that asks the API", async () => {
-  const shop = await startExample();
+/** The flow both examples implement: checkout, a forged return refused, pay, a verified return. */
+async function checkoutFlow(shop) {
+  const reads = async () => (await sandbox.counters()).requests["GET /payment/request"] ?? 0;
+  const readsBefore = await reads();
   const checkout = await fetch(`${shop}/checkout`, { method: "POST", redirect: "manual" });
   assert.equal(checkout.status, 303);
   const checkoutUrl = checkout.headers.get("location");
@@ -49,4 +67,30 @@ test("node example: checkout, pay, and a return page that asks the API", async (
   assert.equal(page.status, 200);
   assert.match(await page.text(), /order-\d+ is paid/);
   assert.equal((await fetch(`${shop}/return?payment_request_id=../x`)).status, 400);
+  // Each return asked the API (the forged and the real one); the bad id never left the shop.
+  assert.equal((await reads()) - readsBefore, 2);
+  return id;
+}
+
+test("node example: checkout, pay, and a return page that asks the API", async () => {
+  await checkoutFlow(await startExample(process.execPath, ["server.mjs"], `${examples}node`));
+});
+
+test("deno example: the same flow under Deno.serve with --allow-net and --allow-env only", async () => {
+  const shop = await startExample(DENO, DENO_RUN, `${examples}deno`);
+  const id = await checkoutFlow(shop);
+  // A paid id under another status in the query is still judged by the API.
+  const forged = await fetch(`${shop}/return?payment_request_id=${id}&status=cancelled`);
+  assert.equal(forged.status, 200);
+  // An unknown id is the API's 404, not a crash.
+  const unknown = await fetch(`${shop}/return?payment_request_id=3f2504e0-4f89-41d3-9a0c-0305e82c3301`);
+  assert.equal(unknown.status, 404);
+  assert.equal(await unknown.text(), "not_found");
+});
+
+test("deno example: \"payreq\" is the tarball's deno entry, and server.ts type-checks against deno.d.ts", () => {
+  const opts = { cwd: `${examples}deno`, env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" }, encoding: "utf8" };
+  const resolved = execFileSync(DENO, ["eval", 'console.log(import.meta.resolve("payreq"))'], opts).trim();
+  assert.ok(resolved.endsWith("/examples/deno/node_modules/payreq/deno.js"), resolved);
+  execFileSync(DENO, ["check", "server.ts"], { ...opts, stdio: ["ignore", "inherit", "inherit"] });
 });
