@@ -2,6 +2,7 @@
 // Every process started here is tracked and killed by pid when this process
 // exits (normally, on an exception or on SIGINT/SIGTERM).
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -116,3 +117,41 @@ export const REQUEST = {
   redirectUrl: "https://shop.example/return",
   referenceId: "order-42",
 };
+
+/**
+ * The baseline of a create: `POST /payment/request` with the global `fetch`
+ * and a token fetched here, once (never printed), with the headers payreq
+ * sends (accept, authorization, content-type, a fresh idempotency-key) and
+ * the same JSON body; the response is read with `res.json()`.
+ */
+export async function rawCreator(baseUrl) {
+  const basic = Buffer.from(`${SANDBOX_CLIENT.clientId}:${SANDBOX_CLIENT.clientSecret}`).toString("base64");
+  const tokenResponse = await fetch(`${baseUrl}/oauth/token`, {
+    method: "POST",
+    headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+    body: "grant_type=client_credentials",
+  });
+  if (tokenResponse.status !== 200) throw new Error(`token endpoint answered ${tokenResponse.status}`);
+  const bearer = `Bearer ${(await tokenResponse.json()).access_token}`;
+  const body = {
+    amount: REQUEST.amount,
+    currency: REQUEST.currency,
+    redirect_url: REQUEST.redirectUrl,
+    reference_id: REQUEST.referenceId,
+  };
+  return async function create() {
+    const res = await fetch(`${baseUrl}/payment/request`, {
+      method: "POST",
+      headers: {
+        accept: "application/json",
+        authorization: bearer,
+        "content-type": "application/json",
+        "idempotency-key": randomUUID(),
+      },
+      body: JSON.stringify(body),
+    });
+    const pr = await res.json();
+    if (res.status !== 201 || pr.status !== "pending") throw new Error(`fetch: status ${res.status}`);
+    return pr;
+  };
+}
