@@ -1,0 +1,157 @@
+// Shared by the bench scripts: statistics, the sandbox, child processes.
+// Every process started here is tracked and killed by pid when this process
+// exits (normally, on an exception or on SIGINT/SIGTERM).
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+export const BENCH = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.dirname(BENCH);
+
+export function median(values) {
+  if (values.length === 0) throw new Error("median of nothing");
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Median of the per-round ratios a[i] / b[i] (paired, so slow drift cancels). */
+export function pairedRatio(a, b) {
+  if (a.length !== b.length) throw new Error("unpaired samples");
+  return median(a.map((x, i) => x / b[i]));
+}
+
+/** Fisher-Yates, for the order of the contestants within one round. */
+export function shuffled(items) {
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+const children = new Set();
+function killAll() {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(child.pid, "SIGKILL");
+      } catch {}
+    }
+  }
+}
+process.on("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** Spawns a process that is killed by pid when this one exits. */
+export function spawnTracked(command, args, options = {}) {
+  const child = spawn(command, args, options);
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+export function stop(child) {
+  if (child && child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
+}
+
+/**
+ * payreq-sandbox (the release build) on a free port: `{ url, child }`.
+ * `--exit-with-stdin` with a pipe we hold: the sandbox also ends if this
+ * process is killed without running its exit handler.
+ */
+export async function startSandbox(args = []) {
+  const bin = process.env.PAYREQ_SANDBOX_BIN ?? path.join(ROOT, "target/release/payreq-sandbox");
+  const child = spawnTracked(bin, ["--port", "0", "--exit-with-stdin", ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("payreq-sandbox did not start within 15 s")), 15_000);
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      m ? resolve(m[1]) : reject(new Error(`payreq-sandbox printed ${JSON.stringify(line)}`));
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`payreq-sandbox exited with ${code}`));
+    });
+  });
+  child.stdout.resume();
+  return { url, child };
+}
+
+/** Runs `node script args` to completion and parses the JSON it prints last. */
+export function runNodeJson(script, args = [], nodeArgs = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawnTracked(process.execPath, [...nodeArgs, path.join(BENCH, script), ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.once("exit", (code, signal) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code ?? signal}`));
+      const last = out.trim().split("\n").pop();
+      try {
+        resolve(JSON.parse(last));
+      } catch {
+        reject(new Error(`${script} printed no JSON result: ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+/** The sandbox's default OAuth client (a published test credential, not a secret of ours). */
+export const SANDBOX_CLIENT = { clientId: "sandbox_client", clientSecret: "sandbox_secret" };
+
+export const REQUEST = {
+  amount: 1999,
+  currency: "USD",
+  redirectUrl: "https://shop.example/return",
+  referenceId: "order-42",
+};
+
+/**
+ * The baseline of a create: `POST /payment/request` with the global `fetch`
+ * and a token fetched here, once (never printed), with the headers payreq
+ * sends (accept, authorization, content-type, a fresh idempotency-key) and
+ * the same JSON body; the response is read with `res.json()`.
+ */
+export async function rawCreator(baseUrl) {
+  const basic = Buffer.from(`${SANDBOX_CLIENT.clientId}:${SANDBOX_CLIENT.clientSecret}`).toString("base64");
+  const tokenResponse = await fetch(`${baseUrl}/oauth/token`, {
+    method: "POST",
+    headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+    body: "grant_type=client_credentials",
+  });
+  if (tokenResponse.status !== 200) throw new Error(`token endpoint answered ${tokenResponse.status}`);
+  const bearer = `Bearer ${(await tokenResponse.json()).access_token}`;
+  const body = {
+    amount: REQUEST.amount,
+    currency: REQUEST.currency,
+    redirect_url: REQUEST.redirectUrl,
+    reference_id: REQUEST.referenceId,
+  };
+  return async function create() {
+    const res = await fetch(`${baseUrl}/payment/request`, {
+      method: "POST",
+      headers: {
+        accept: "application/json",
+        authorization: bearer,
+        "content-type": "application/json",
+        "idempotency-key": randomUUID(),
+      },
+      body: JSON.stringify(body),
+    });
+    const pr = await res.json();
+    if (res.status !== 201 || pr.status !== "pending") throw new Error(`fetch: status ${res.status}`);
+    return pr;
+  };
+}

@@ -1,0 +1,54 @@
+// Per-request overhead: `createPaymentRequest` through payreq against the same
+// request sent with the global `fetch` and a token fetched beforehand, one of
+// each per round in a random order, against a release payreq-sandbox started
+// with `--rate-limit 0`; the client has `rateLimit: 0`, so no limiter paces
+// either side. Prints one JSON line.
+//   node bench/request.mjs BASE_URL [ROUNDS]
+import { performance } from "node:perf_hooks";
+import { PaymentClient } from "payreq";
+import { median, pairedRatio, rawCreator, REQUEST, SANDBOX_CLIENT } from "./lib.mjs";
+
+const [baseUrl, roundsArg] = process.argv.slice(2);
+const rounds = Number(roundsArg ?? 2000);
+const warmup = 300;
+
+const client = new PaymentClient({ ...SANDBOX_CLIENT, baseUrl, rateLimit: 0, maxRetries: 0 });
+
+async function viaPayreq() {
+  const pr = await client.createPaymentRequest(REQUEST);
+  if (pr.status !== "pending" || pr.amount !== REQUEST.amount) throw new Error("payreq: unexpected resource");
+}
+
+const viaFetch = await rawCreator(baseUrl);
+
+async function timed(fn) {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+for (let i = 0; i < warmup; i++) {
+  await viaPayreq();
+  await viaFetch();
+}
+const payreq = [];
+const raw = [];
+for (let i = 0; i < rounds; i++) {
+  if (Math.random() < 0.5) {
+    payreq.push(await timed(viaPayreq));
+    raw.push(await timed(viaFetch));
+  } else {
+    raw.push(await timed(viaFetch));
+    payreq.push(await timed(viaPayreq));
+  }
+}
+client.free();
+console.log(
+  JSON.stringify({
+    rounds,
+    payreqMedianMs: median(payreq),
+    fetchMedianMs: median(raw),
+    ratioOfMedians: median(payreq) / median(raw),
+    pairedRatio: pairedRatio(payreq, raw),
+  }),
+);
