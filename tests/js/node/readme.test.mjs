@@ -20,12 +20,12 @@ const sandbox = await startSandbox(["--rate-limit", "1000"]);
 const options = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, baseUrl: sandbox.url, rateLimit: 0 };
 const client = new PaymentClient(options);
 
-/** The text of `## title` up to the next `## ` heading. */
-function section(title) {
-  const start = readme.indexOf(`\n## ${title}\n`);
+/** The text of `## title` up to the next `## ` heading (of the npm README unless `text` is given). */
+function section(title, text = readme) {
+  const start = text.indexOf(`\n## ${title}\n`);
   assert.ok(start >= 0, `the README has a "## ${title}" section`);
-  const end = readme.indexOf("\n## ", start + 1);
-  return readme.slice(start, end < 0 ? undefined : end);
+  const end = text.indexOf("\n## ", start + 1);
+  return text.slice(start, end < 0 ? undefined : end);
 }
 
 /** The body rows (arrays of trimmed cells) of the table whose header row starts with `| first |`. */
@@ -152,6 +152,16 @@ test("the validation rules list exactly the FieldErrorCode union", () => {
   const rows = table(section("Validation rules"), "field");
   const documented = sorted(rows.flatMap((r) => codeSpans(r[2])));
   assert.deepEqual(documented, sorted(literals(typeAlias("payreq", "FieldErrorCode"))));
+});
+
+// The repository's README repeats both tables for contributors; it must not fall behind.
+const repoReadme = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
+
+test("the repository README lists exactly the FieldErrorCode union and the ErrorCode union", () => {
+  const rows = table(section("Validation rules (client-side, before any network call)", repoReadme), "field");
+  assert.deepEqual(sorted(rows.flatMap((r) => codeSpans(r[2]))), sorted(literals(typeAlias("payreq", "FieldErrorCode"))));
+  const errors = table(section("Errors", repoReadme), "status");
+  assert.deepEqual(sorted(errors.map((r) => unquote(r[2]))), sorted(union("errors", "ErrorCode")));
 });
 
 // ---- the error table against the package ----
