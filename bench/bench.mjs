@@ -200,5 +200,15 @@ writeFileSync(
     2,
   )}\n`,
 );
+// The README shows the same table between two markers; it is rewritten here,
+// never pasted by hand.
+const readmePath = path.join(ROOT, "README.md");
+const readme = readFileSync(readmePath, "utf8");
+const START = "<!-- bench-table:start -->";
+const END = "<!-- bench-table:end -->";
+const [a, b] = [readme.indexOf(START), readme.indexOf(END)];
+if (a < 0 || b < a) throw new Error(`README.md lacks the ${START} ... ${END} markers`);
+const lastRun = `Last run: ${generated}: payreq ${versions.payreq} at ${commit}, stripe ${versions.stripe}, openai ${versions.openai}, esbuild ${versions.esbuild}. Machine: ${machine.cpu}, ${machine.cores} cores, ${int(machine.memoryBytes / 2 ** 30)} GiB, ${machine.os}; Node ${machine.node}.`;
+writeFileSync(readmePath, `${readme.slice(0, a + START.length)}\n${lastRun}\n\n${table}\n${readme.slice(b)}`);
 console.log(`${header}\n${table}`);
-say(`done in ${Math.round((Date.now() - started) / 1000)} s: bench/results.md, bench/results.json`);
+say(`done in ${Math.round((Date.now() - started) / 1000)} s: bench/results.md, bench/results.json, the README's table`);
