@@ -20,14 +20,13 @@ use core::cell::RefCell;
 pub const DEFAULT_LIMIT: u32 = 5;
 /// The window of the published limit.
 pub const WINDOW_MS: u64 = 1_000;
-/// Extra spacing added to the window, so that network jitter between our send
-/// and the server's receive cannot squeeze N+1 arrivals into one second.
-pub const DEFAULT_MARGIN_MS: u64 = 25;
+/// Extra spacing added to the window for clocks that count whole milliseconds
+/// (ours and the server's). Network delay between our send and the server's
+/// receive is covered by the round-trip term of the spacing, not by this.
+pub const DEFAULT_MARGIN_MS: u64 = 5;
 /// The largest round trip that widens the spacing (a hung request must not
 /// slow every later one for long).
 pub const MAX_RTT_MS: u64 = 1_000;
-/// How many recent round trips are remembered.
-const RTT_SAMPLES: usize = 16;
 
 /// The send times reserved for one key, oldest first.
 #[derive(Debug, Clone)]
@@ -55,7 +54,11 @@ impl SlidingWindow {
     /// Records that a request sent at `sent_ms` got its response (or gave up)
     /// at `done_ms`.
     pub fn completed(&mut self, sent_ms: u64, done_ms: u64) {
-        if self.rtts.len() == RTT_SAMPLES {
+        // The send that constrains the next slot is `limit` sends back, so
+        // its round trip is among the last `limit` completions unless older
+        // requests finished after it: twice that many are kept. A longer
+        // memory only slows every send after one slow answer.
+        if self.rtts.len() >= 2 * (self.limit as usize).max(1) {
             self.rtts.remove(0);
         }
         self.rtts.push(done_ms.saturating_sub(sent_ms).min(MAX_RTT_MS));
@@ -262,6 +265,18 @@ mod tests {
         assert_eq!(w.confirm(b), 1_300);
         assert_eq!(w.confirm(c), 2_600, "and every later slot follows");
         assert_eq!(w.confirm(2_600), 2_600, "confirming again is stable");
+    }
+
+    #[test]
+    fn one_slow_answer_widens_the_spacing_only_for_the_next_two_times_limit_answers() {
+        let mut w = SlidingWindow::new(2, 1_000);
+        w.completed(0, 300);
+        for i in 0..3 {
+            w.completed(1_000 * i, 1_000 * i + 10);
+        }
+        assert_eq!(w.spacing(), 1_300, "the slow answer is among the last four");
+        w.completed(5_000, 5_010);
+        assert_eq!(w.spacing(), 1_010, "four fast answers later it no longer counts");
     }
 
     #[test]
