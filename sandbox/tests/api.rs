@@ -302,12 +302,15 @@ fn validation_errors_400_and_422() {
 
 #[test]
 fn token_expiry_by_ttl_control_and_clock() {
-    let srv = Server::with_controls(&["--token-ttl", "1"]);
+    // The sandbox's clock counts whole seconds (as a JWT `exp` does): a token
+    // of N seconds lives between N-1 and N seconds, so every step below
+    // leaves a second of slack for a clock tick during the test.
+    let srv = Server::with_controls(&["--token-ttl", "2"]);
     let resp = srv.token_request(&basic("sandbox_client", "sandbox_secret"), "grant_type=client_credentials");
-    assert_eq!(resp.json()["expires_in"], 1);
+    assert_eq!(resp.json()["expires_in"], 2);
     let token = resp.json()["access_token"].as_str().unwrap().to_owned();
     assert_eq!(srv.create(&token, &valid_body()).status, 201);
-    sleep(Duration::from_millis(2100));
+    sleep(Duration::from_millis(3100));
     let resp = srv.create(&token, &valid_body());
     assert_eq!((resp.status, resp.error_code().as_str()), (401, "unauthorized"), "expired by --token-ttl");
 
@@ -321,10 +324,10 @@ fn token_expiry_by_ttl_control_and_clock() {
     let fresh = srv.token();
     assert_eq!(srv.create(&fresh, &valid_body()).status, 201, "new tokens still work");
 
-    let resp = srv.control("POST", "/_sandbox/clock/advance", json!({"seconds": 3599}));
+    let resp = srv.control("POST", "/_sandbox/clock/advance", json!({"seconds": 3598}));
     assert_eq!(resp.status, 200, "{}", resp.text());
-    assert_eq!(srv.create(&fresh, &valid_body()).status, 201, "one second left");
-    srv.control("POST", "/_sandbox/clock/advance", json!({"seconds": 2}));
+    assert_eq!(srv.create(&fresh, &valid_body()).status, 201, "one to two seconds left");
+    srv.control("POST", "/_sandbox/clock/advance", json!({"seconds": 3}));
     assert_eq!(srv.create(&fresh, &valid_body()).status, 401, "expired by clock advance");
 }
 
