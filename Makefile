@@ -35,6 +35,8 @@ lint: tools
 	$(CARGO) clippy -p payreq --target wasm32-unknown-unknown --all-targets -- -D warnings
 	# The npm package's configuration: no_std in wasm (scripts/build-package.sh).
 	$(CARGO) clippy -p payreq --target wasm32-unknown-unknown --no-default-features -- -D warnings
+	# rustdoc: broken intra-doc links and missing docs fail (lib.rs denies missing_docs).
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p payreq --no-deps --quiet
 
 test-rust:
 	$(CARGO) test --workspace
