@@ -1,11 +1,12 @@
 // Shared by the bench scripts: statistics, the sandbox, child processes.
 // Every process started here is tracked and killed by pid when this process
 // exits (normally, on an exception or on SIGINT/SIGTERM).
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { SANDBOX_LISTENING, spawnTracked, stop, waitForLine } from "../tests/support/processes.mjs";
+
+export { spawnTracked, stop };
 
 export const BENCH = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.dirname(BENCH);
@@ -33,36 +34,6 @@ export function shuffled(items) {
   return a;
 }
 
-const children = new Set();
-function killAll() {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(child.pid, "SIGKILL");
-      } catch {}
-    }
-  }
-}
-process.on("exit", killAll);
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    killAll();
-    process.exit(130);
-  });
-}
-
-/** Spawns a process that is killed by pid when this one exits. */
-export function spawnTracked(command, args, options = {}) {
-  const child = spawn(command, args, options);
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return child;
-}
-
-export function stop(child) {
-  if (child && child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
-}
-
 /**
  * payreq-sandbox (the release build) on a free port: `{ url, child }`.
  * `--exit-with-stdin` with a pipe we hold: the sandbox also ends if this
@@ -71,19 +42,7 @@ export function stop(child) {
 export async function startSandbox(args = []) {
   const bin = process.env.PAYREQ_SANDBOX_BIN ?? path.join(ROOT, "target/release/payreq-sandbox");
   const child = spawnTracked(bin, ["--port", "0", "--exit-with-stdin", ...args], { stdio: ["pipe", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("payreq-sandbox did not start within 15 s")), 15_000);
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", (line) => {
-      clearTimeout(timer);
-      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-      m ? resolve(m[1]) : reject(new Error(`payreq-sandbox printed ${JSON.stringify(line)}`));
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`payreq-sandbox exited with ${code}`));
-    });
-  });
+  const [, url] = await waitForLine(child, SANDBOX_LISTENING, "payreq-sandbox", 15_000);
   child.stdout.resume();
   return { url, child };
 }

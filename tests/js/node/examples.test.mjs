@@ -3,10 +3,10 @@
 // node_modules, where scripts/test-js.sh installs the packed tarball.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { createInterface } from "node:readline";
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startSandbox, payThroughCheckout, CLIENT_ID, CLIENT_SECRET } from "../support/sandbox.mjs";
+import { spawnTracked, stop, waitForLine } from "../../support/processes.mjs";
 
 const sandbox = await startSandbox();
 const examples = fileURLToPath(new URL("../../../examples/", import.meta.url));
@@ -17,7 +17,7 @@ const DENO_RUN = ["run", "--no-prompt", "--allow-net=127.0.0.1", `--allow-env=${
 
 /** Starts an example server on a free port; it is killed by pid when this file's tests end. */
 async function startExample(command, args, cwd) {
-  const child = spawn(command, args, {
+  const child = spawnTracked(command, args, {
     cwd,
     env: {
       ...process.env,
@@ -28,22 +28,12 @@ async function startExample(command, args, cwd) {
       PORT: "0",
       PUBLIC_URL: "https://shop.example",
     },
-    stdio: ["ignore", "pipe", "inherit"],
   });
-  const stop = () => child.exitCode === null && child.signalCode === null && process.kill(child.pid, "SIGKILL");
-  after(stop);
-  process.once("exit", stop);
-  const line = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.at(-1)} did not start within 30 s`)), 30_000);
-    createInterface({ input: child.stdout }).once("line", (l) => {
-      clearTimeout(timer);
-      resolve(l);
-    });
-    child.once("exit", (code) => reject(new Error(`example exited with ${code}`)));
-  });
-  const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-  assert.ok(m, `unexpected first line: ${line}`);
-  return m[1];
+  after(() => stop(child));
+  // The examples print this line first, like the sandbox.
+  const [, url] = await waitForLine(child, /^listening on (http:\/\/127\.0\.0\.1:\d+)$/, args.at(-1), 30_000);
+  child.stdout.resume();
+  return url;
 }
 
 /** The flow both examples implement: checkout, a forged return refused, pay, a verified return. */

@@ -1,6 +1,5 @@
 // Starts payreq-sandbox on a free port for one test file and stops it by pid.
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { SANDBOX_LISTENING, spawnTracked, stop as kill, waitForLine } from "../../support/processes.mjs";
 import { after } from "node:test";
 
 const BIN = process.env.PAYREQ_SANDBOX_BIN ?? new URL("../../../target/debug/payreq-sandbox", import.meta.url).pathname;
@@ -11,22 +10,10 @@ export const CLIENT_SECRET = "sandbox_secret";
 /** Starts a sandbox with `--port 0 --controls` plus `args`; stopped when the file's tests end. */
 export async function startSandbox(args = []) {
   // With a piped stdin and --exit-with-stdin, the sandbox also goes when this process dies.
-  const child = spawn(BIN, ["--port", "0", "--controls", "--exit-with-stdin", ...args], { stdio: ["pipe", "pipe", "inherit"] });
-  const stop = () => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
-  };
-  process.once("exit", stop);
+  const child = spawnTracked(BIN, ["--port", "0", "--controls", "--exit-with-stdin", ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const stop = () => kill(child);
   after(stop);
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("payreq-sandbox did not start within 15 s")), 15_000);
-    const lines = createInterface({ input: child.stdout });
-    lines.once("line", (line) => {
-      clearTimeout(timer);
-      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-      m ? resolve(m[1]) : reject(new Error(`unexpected first line from payreq-sandbox: ${line}`));
-    });
-    child.once("exit", (code) => reject(new Error(`payreq-sandbox exited with ${code}`)));
-  });
+  const [, url] = await waitForLine(child, SANDBOX_LISTENING, "payreq-sandbox", 15_000);
   child.stdout.resume();
 
   async function control(method, path, body) {

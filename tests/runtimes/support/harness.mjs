@@ -2,10 +2,11 @@
 // payreq-sandbox and other servers on free ports, runs runtimes as child
 // processes, kills everything it started by pid (on success, failure or
 // signal), and tallies `ok` / `not ok` lines into `N passed, N failed`.
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { SANDBOX_LISTENING, killAll, spawnTracked, stop, waitForLine } from "../../support/processes.mjs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+
+export { spawnTracked, stop, waitForLine };
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const TOOLS = path.join(ROOT, "tools/node_modules");
@@ -18,59 +19,10 @@ export const BIN = {
   sandbox: process.env.PAYREQ_SANDBOX_BIN ?? path.join(ROOT, "target/debug/payreq-sandbox"),
 };
 
-const children = new Set();
-function killAll() {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(child.pid, "SIGKILL");
-      } catch {}
-    }
-  }
-}
-process.on("exit", killAll);
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    killAll();
-    process.exit(130);
-  });
-}
-
-/** Spawns a long-running process that we must stop; it is killed by pid at exit. */
-export function spawnTracked(command, args, options = {}) {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"], ...options });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return child;
-}
-
-export function stop(child) {
-  if (child && child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
-}
-
-/** Resolves with the first stdout line matching `pattern` (its match), or rejects. */
-export function waitForLine(child, pattern, what, ms = 30_000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${ms} ms`)), ms);
-    const lines = createInterface({ input: child.stdout });
-    lines.on("line", (line) => {
-      const m = pattern.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code}`));
-    });
-  });
-}
-
 /** payreq-sandbox on a free port: `{ url, child }`. */
 export async function startSandbox(args = []) {
   const child = spawnTracked(BIN.sandbox, ["--port", "0", "--controls", "--rate-limit", "1000", ...args]);
-  const m = await waitForLine(child, /^listening on (http:\/\/127\.0\.0\.1:\d+)/, "payreq-sandbox", 15_000);
+  const m = await waitForLine(child, SANDBOX_LISTENING, "payreq-sandbox", 15_000);
   child.stdout.resume();
   return { url: m[1], child };
 }
