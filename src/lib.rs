@@ -18,6 +18,8 @@
 //! assert_eq!(codes, ["amount_fraction", "redirect_url_not_https"]);
 //! ```
 #![deny(missing_docs)]
+// Every public fallible or panicking function says when, in `# Errors` / `# Panics`.
+#![deny(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 // The npm package's wasm is built without the `std` feature: no std, so no
 // panic or formatting machinery of std in the bytes every Worker ships.
 #![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
