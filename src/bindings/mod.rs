@@ -70,12 +70,12 @@ impl RateLimiter for AnyLimiter {
             AnyLimiter::Local(local) => local.completed(key, sent_ms, done_ms),
             AnyLimiter::Js(store) => {
                 if let Ok(method) = get(store, "completed").dyn_into::<js_sys::Function>() {
-                    let args = js_sys::Array::of3(
+                    let _ = method.call3(
+                        store,
                         &JsValue::from_str(key),
                         &JsValue::from_f64(sent_ms as f64),
                         &JsValue::from_f64(done_ms as f64),
                     );
-                    let _ = method.apply(store, &args);
                 }
             }
         }
@@ -113,14 +113,18 @@ pub struct PaymentClient {
 
 #[wasm_bindgen]
 extern "C" {
-    /// `globalThis` (one import; `js_sys::global()` probes four names).
-    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
-    static GLOBAL_THIS: JsValue;
+    /// `globalThis.valueOf()`, i.e. `Object.prototype.valueOf` called on the
+    /// global object, which returns it: `globalThis` through one plain
+    /// import (a `static` import costs a lazily initialised cell, and
+    /// `js_sys::global()` probes four names).
+    #[wasm_bindgen(js_namespace = globalThis, js_name = valueOf)]
+    fn global_this() -> JsValue;
 }
 
 /// A browser page: `window` is the global object and a `document` exists.
 fn in_browser() -> bool {
-    GLOBAL_THIS.with(|g| get(g, "window") == *g && get(g, "document").is_object())
+    let g = global_this();
+    get(&g, "window") == g && get(&g, "document").is_object()
 }
 
 fn get(object: &JsValue, key: &str) -> JsValue {

@@ -22,11 +22,10 @@ extern "C" {
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 
-    type Crypto;
-    #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = crypto)]
-    static CRYPTO: Option<Crypto>;
-    #[wasm_bindgen(method, catch, js_name = getRandomValues)]
-    fn get_random_values(this: &Crypto, buf: &mut [u8]) -> Result<JsValue, JsValue>;
+    /// `crypto.getRandomValues`, looked up at call time: a missing `crypto`
+    /// throws a ReferenceError, caught like any other failure.
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(js_name = URL)]
     type JsUrl;
@@ -134,8 +133,7 @@ impl Platform for JsPlatform {
     }
 
     fn fill_random(&self, buf: &mut [u8]) {
-        let filled = CRYPTO.with(|c| c.as_ref().is_some_and(|c| c.get_random_values(buf).is_ok()));
-        if !filled {
+        if get_random_values(buf).is_err() {
             // No Web Crypto (it is in every runtime we support): still unique enough for jitter and keys.
             for b in buf.iter_mut() {
                 *b = (js_sys::Math::random() * 256.0) as u8;
