@@ -407,7 +407,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
 }
 
 fn request_id(response: &Response) -> Option<String> {
-    response.header("x-request-id").or_else(|| response.header("request-id")).map(|s| s.chars().take(200).collect())
+    response.header("x-request-id").or_else(|| response.header("request-id")).map(|s| crate::text::clip(s, 200))
 }
 
 fn parse_body(op: Operation, response: &Response) -> Result<json::Value, Error> {

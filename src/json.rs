@@ -225,7 +225,7 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII by construction.
-        let text = self.bytes[start..self.pos].iter().map(|&b| char::from(b)).collect();
+        let text = core::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or_default().to_owned();
         Ok(Value::Number(text))
     }
 
