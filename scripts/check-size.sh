@@ -17,8 +17,8 @@ BUDGET_GZIP=30000
 # What is enforced. The budget is not reached yet (README.md, "Size"), so this
 # is a ratchet: the numbers achieved when it was last lowered, plus about 1%.
 # Lower it whenever the bundle shrinks; replace it by the budget once met.
-LIMIT_RAW=101700
-LIMIT_GZIP=45910
+LIMIT_RAW=100000
+LIMIT_GZIP=45500
 
 tarball=$(ls "$PWD"/target/npm/payreq-*.tgz)
 work=$(mktemp -d)

@@ -71,16 +71,26 @@ static WITHDRAWN_CODES: [Code; WITHDRAWN.len()] = {
     out
 };
 
-static SUCCESSORS: [Code; WITHDRAWN.len()] = {
-    let mut out = [NONE; WITHDRAWN.len()];
+/// The successor of each withdrawn code, three bytes each (`\0\0\0`: none).
+const SUCCESSOR_BYTES: [u8; 3 * WITHDRAWN.len()] = {
+    let mut out = [0; 3 * WITHDRAWN.len()];
     let mut i = 0;
-    while i < out.len() {
+    while i < WITHDRAWN.len() {
         if let Some(successor) = WITHDRAWN[i].1 {
-            out[i] = code(successor);
+            let c = code(successor);
+            out[3 * i] = c[0];
+            out[3 * i + 1] = c[1];
+            out[3 * i + 2] = c[2];
         }
         i += 1;
     }
     out
+};
+
+/// The same as text, checked at compile time (no UTF-8 validation in the wasm).
+static SUCCESSORS: &str = match core::str::from_utf8(&SUCCESSOR_BYTES) {
+    Ok(text) => text,
+    Err(_) => panic!("ISO 4217 codes are ASCII"),
 };
 
 pub(crate) fn lookup(code: &str) -> Lookup {
@@ -94,8 +104,7 @@ pub(crate) fn lookup(code: &str) -> Lookup {
         return Lookup::NoMinorUnit;
     }
     if let Ok(i) = WITHDRAWN_CODES.binary_search(&key) {
-        let successor = &SUCCESSORS[i];
-        return Lookup::Withdrawn(if *successor == NONE { None } else { core::str::from_utf8(successor).ok() });
+        return Lookup::Withdrawn(SUCCESSORS.get(3 * i..3 * i + 3).filter(|s| !s.starts_with('\0')));
     }
     Lookup::Unknown
 }

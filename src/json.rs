@@ -80,7 +80,7 @@ impl core::fmt::Display for ParseError {
 
 /// Parses a complete JSON text.
 pub(crate) fn parse(text: &str) -> Result<Value, ParseError> {
-    let mut p = Parser { bytes: text.as_bytes(), pos: 0 };
+    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0 };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -91,6 +91,10 @@ pub(crate) fn parse(text: &str) -> Result<Value, ParseError> {
 }
 
 struct Parser<'a> {
+    /// The input; `bytes` is its bytes. Text is taken from it with `get`
+    /// (between ASCII bytes, so at char boundaries) instead of `from_utf8`
+    /// over the bytes, which would validate it a second time (issue 6).
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
@@ -225,7 +229,7 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII by construction.
-        let text = core::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or_default().to_owned();
+        let text = self.text.get(start..self.pos).unwrap_or_default().to_owned();
         Ok(Value::Number(text))
     }
 
@@ -256,7 +260,7 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             // `start..pos` ends before an ASCII byte, so it is a char boundary.
-            out.push_str(core::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| self.error("invalid UTF-8"))?);
+            out.push_str(self.text.get(start..self.pos).ok_or_else(|| self.error("invalid UTF-8"))?);
             match self.peek() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {

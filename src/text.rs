@@ -32,7 +32,11 @@ pub(crate) fn decimal(mut n: u64) -> String {
             break;
         }
     }
-    core::str::from_utf8(digits.get(i..).unwrap_or_default()).unwrap_or_default().to_owned()
+    let mut out = String::with_capacity(digits.len() - i);
+    for &d in digits.get(i..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+    out
 }
 
 /// The first `n` characters of `s` (all of it if shorter), owned: one

@@ -209,18 +209,27 @@ fn unknown_fields(fields: &[(String, Input)], known: &[&str], errors: &mut Vec<F
 /// Levenshtein distance, ignoring ASCII case, over bytes: the known names
 /// are ASCII, so a byte-wise distance ranks suggestions as well as a
 /// per-character one, with less code.
+///
+/// One row, updated in place (no allocation): `row[j]` is the distance from
+/// the prefix of `a` read so far to the first `j` bytes of `b`.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b = b.as_bytes();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.bytes().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(!ca.eq_ignore_ascii_case(cb));
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        // `diagonal`: the previous row's value left of the cell being updated.
+        let mut diagonal = i;
+        let mut left = i + 1;
+        for (cell, cb) in row.iter_mut().skip(1).zip(b.bytes()) {
+            let cost = usize::from(!ca.eq_ignore_ascii_case(&cb));
+            let next = (diagonal + cost).min(*cell + 1).min(left + 1);
+            diagonal = *cell;
+            *cell = next;
+            left = next;
         }
-        prev = cur;
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
     }
-    prev[b.len()]
+    row.last().copied().unwrap_or(0)
 }
 
 /// Whether `n` is a whole number (`n.trunc() == n`, which `core` lacks):
