@@ -51,7 +51,7 @@ impl RateLimiter for AnyLimiter {
         let returned =
             method.call2(store, &JsValue::from_str(key), &JsValue::from_f64(now_ms as f64)).map_err(describe)?;
         // A number, or a promise of one (a Durable Object is a fetch away).
-        let at = js_sys::futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
+        let at = platform::settled(&js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
         match at.as_f64() {
             Some(t) if t.is_finite() && t >= 0.0 => Ok(t as u64),
             _ => Err("rateLimiter.reserve must return (a promise of) a time in ms since the epoch".to_owned()),
