@@ -338,9 +338,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
             }
             let started = self.platform.now_ms();
             let limit = self.remaining(call).map_or(call.timeout_ms, |left| left.min(call.timeout_ms));
-            let timeout = async {
-                self.platform.sleep(limit).await;
-            };
+            let timeout = self.platform.sleep(limit);
             // Losing the race drops the transport future, which aborts the request.
             let sent =
                 race(pin!(self.transport.send(&request)), pin!(race(pin!(timeout), pin!(call.signal.aborted())))).await;

@@ -40,7 +40,7 @@ enum AnyLimiter {
 impl RateLimiter for AnyLimiter {
     async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
         let store = match self {
-            AnyLimiter::Local(local) => return local.reserve(key, now_ms).await,
+            AnyLimiter::Local(local) => return Ok(local.reserve_now(key, now_ms)),
             AnyLimiter::Js(store) => store,
         };
         let method = get(store, "reserve")
