@@ -19,7 +19,7 @@ BUDGET_GZIP=30000
 # when it was last lowered, plus about 1%. Lower it whenever the bundle
 # shrinks; replace it by the budget once met.
 LIMIT_RAW=100000
-LIMIT_GZIP=44400
+LIMIT_GZIP=44150
 
 tarball=$(ls "$PWD"/target/npm/payreq-*.tgz)
 work=$(mktemp -d)

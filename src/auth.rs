@@ -120,7 +120,7 @@ pub(crate) fn decode_token(body: &Value, now_ms: u64) -> Result<CachedToken, Tok
 
 /// Whole seconds from `"3600"`, `"3600.0"` or `" 3600 "`; fractions are dropped.
 fn parse_seconds(text: &str) -> Option<u64> {
-    let text = text.trim();
+    let text = crate::text::trim(text);
     let whole =
         text.split_once(&['.'][..])
             .map_or(text, |(w, frac)| if frac.bytes().all(|b| b.is_ascii_digit()) { w } else { "x" });

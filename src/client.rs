@@ -412,7 +412,7 @@ fn request_id(response: &Response) -> Option<String> {
 
 fn parse_body(op: Operation, response: &Response) -> Result<json::Value, Error> {
     json::parse(&response.body).map_err(|e| {
-        let what = if response.body.trim().is_empty() {
+        let what = if crate::text::trim(&response.body).is_empty() {
             "the body is empty".to_owned()
         } else {
             cat(&["the body is not JSON (", &e.message(), ")"])

@@ -100,6 +100,11 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
+    /// The bytes not read yet (`get`: no panic path for an index past the end).
+    fn rest(&self) -> &[u8] {
+        self.bytes.get(self.pos..).unwrap_or_default()
+    }
+
     fn error(&self, reason: &'static str) -> ParseError {
         ParseError { offset: self.pos, reason }
     }
@@ -115,7 +120,7 @@ impl Parser<'_> {
     }
 
     fn eat(&mut self, literal: &str, value: Value) -> Result<Value, ParseError> {
-        if self.bytes[self.pos..].starts_with(literal.as_bytes()) {
+        if self.rest().starts_with(literal.as_bytes()) {
             self.pos += literal.len();
             Ok(value)
         } else {
@@ -283,7 +288,7 @@ impl Parser<'_> {
                         b'u' => {
                             let first = self.hex4()?;
                             let code = if (0xD800..0xDC00).contains(&first) {
-                                if !self.bytes[self.pos..].starts_with(b"\\u") {
+                                if !self.rest().starts_with(b"\\u") {
                                     return Err(self.error("lone surrogate"));
                                 }
                                 self.pos += 2;

@@ -108,7 +108,7 @@ pub fn decide(
 /// the wait in ms from `now_ms`. Malformed values (`"-3"`, `"1.5"`, garbage)
 /// give `None` and are ignored; a date in the past gives `Some(0)`.
 pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
-    let v = value.trim();
+    let v = crate::text::trim(value);
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         return Some(v.parse::<u64>().unwrap_or(u64::MAX).saturating_mul(1000));
     }

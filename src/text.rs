@@ -46,6 +46,20 @@ pub(crate) fn clip(s: &str, n: usize) -> String {
     s.char_indices().nth(n).and_then(|(end, _)| s.get(..end)).unwrap_or(s).to_owned()
 }
 
+/// `s.trim()` (Unicode white space at both ends), in one forward pass:
+/// `str::trim` walks back from the end, which links a reverse UTF-8 decoder.
+pub(crate) fn trim(s: &str) -> &str {
+    let mut start = None;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if !c.is_whitespace() {
+            start.get_or_insert(i);
+            end = i + c.len_utf8();
+        }
+    }
+    s.get(start.unwrap_or(0)..end).unwrap_or_default()
+}
+
 /// Appends `n` as exactly four lower-case hex digits (`n` < 0x10000).
 pub(crate) fn push_hex4(out: &mut String, n: u32) {
     for shift in [12, 8, 4, 0] {
@@ -97,5 +111,8 @@ mod tests {
         assert_eq!(snake_to_camel("redirect_url"), "redirectUrl");
         assert_eq!(snake_to_camel("a__b_"), "aB");
         assert_eq!(snake_to_camel("referenceId"), "referenceId");
+        for s in ["", " ", "a", " a ", "\u{a0}120\u{2003}", "\t\n x y \r\n", "é ", " \u{3000}"] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
     }
 }

@@ -848,7 +848,7 @@ pub fn validate_call_options(input: &Input, create: bool) -> Result<CallOptions,
             )]))
         }
     };
-    let known = if create { CALL_OPTIONS } else { &CALL_OPTIONS[1..] };
+    let known = if create { CALL_OPTIONS } else { CALL_OPTIONS.get(1..).unwrap_or_default() };
     unknown_fields(fields, known, &mut errors);
     let idempotency_key = match input.field("idempotencyKey") {
         Input::Missing | Input::Null => None,
