@@ -5,9 +5,10 @@
 // garbage does not count. MODE `payreq` sends them with createPaymentRequest,
 // MODE `fetch` with raw fetch (the anchor: what Node itself adds for 10,000
 // fetches; payreq is not even imported then).
-// The linear memory is read without any public API: the package's glue
-// (payreq.js, the module its entries instantiate) returns the live instance's
-// exports from `initSync()` once it is initialised, `memory` among them.
+// The linear memory is read without any public API: WebAssembly.Instance is
+// wrapped before payreq loads, to catch payreq's instance as the glue makes it
+// (as tests/js/node/memory.test.mjs does; the Node entry is one bundled
+// module, so its glue is not the package's payreq.js file).
 // Prints one JSON line.
 //   node --expose-gc bench/memory.mjs BASE_URL payreq|fetch
 import { rawCreator, REQUEST, SANDBOX_CLIENT } from "./lib.mjs";
@@ -20,13 +21,20 @@ let create;
 let wasmMemory = () => null;
 let done = () => {};
 if (mode === "payreq") {
+  const RealInstance = WebAssembly.Instance;
+  let memory;
+  WebAssembly.Instance = function Instance(module, imports) {
+    const instance = new RealInstance(module, imports);
+    if (WebAssembly.Module.exports(module).some((e) => e.name === "paymentclient_createPaymentRequest")) {
+      memory = instance.exports.memory;
+    }
+    return instance;
+  };
   const { PaymentClient } = await import("payreq");
-  const glue = await import(new URL("./payreq.js", import.meta.resolve("payreq")));
   const client = new PaymentClient({ ...SANDBOX_CLIENT, baseUrl, rateLimit: 0, maxRetries: 0 });
   create = () => client.createPaymentRequest(REQUEST);
   wasmMemory = () => {
-    const { memory } = glue.initSync(); // the live instance's exports; it never re-initialises
-    if (!(memory instanceof WebAssembly.Memory)) throw new Error("no wasm memory export");
+    if (!(memory instanceof WebAssembly.Memory)) throw new Error("payreq's wasm instance was not seen");
     return memory.buffer.byteLength;
   };
   done = () => client.free();

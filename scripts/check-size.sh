@@ -14,11 +14,12 @@ PATH="$PWD/tools/node_modules/.bin:$PATH"
 # The issue's budget for wasm + glue + entry, minified (bytes).
 BUDGET_RAW=100000
 BUDGET_GZIP=30000
-# What is enforced. The budget is not reached yet (README.md, "Size"), so this
-# is a ratchet: the numbers achieved when it was last lowered, plus about 2%.
-# Lower it whenever the bundle shrinks; replace it by the budget once met.
-LIMIT_RAW=110100
-LIMIT_GZIP=49200
+# What is enforced. Raw: the budget, which is met. Gzip: the budget is not
+# reached yet (README.md, "Size"), so this is a ratchet: the size achieved
+# when it was last lowered, plus about 1%. Lower it whenever the bundle
+# shrinks; replace it by the budget once met.
+LIMIT_RAW=100000
+LIMIT_GZIP=44150
 
 tarball=$(ls "$PWD"/target/npm/payreq-*.tgz)
 work=$(mktemp -d)
@@ -61,7 +62,7 @@ printf '  %-26s %8s raw %8s gzip -9\n' "total" "$total_raw" "$total_gz"
 printf '  issue 6 budget             %8s raw %8s gzip    gap: %+d raw, %+d gzip\n' \
   "$BUDGET_RAW" "$BUDGET_GZIP" "$((total_raw - BUDGET_RAW))" "$((total_gz - BUDGET_GZIP))"
 if [ "$LIMIT_RAW" != "$BUDGET_RAW" ] || [ "$LIMIT_GZIP" != "$BUDGET_GZIP" ]; then
-  printf '  enforced ratchet           %8s raw %8s gzip    (not yet the issue budget)\n' "$LIMIT_RAW" "$LIMIT_GZIP"
+  printf '  enforced                   %8s raw %8s gzip    (gzip: a ratchet, not yet the issue budget)\n' "$LIMIT_RAW" "$LIMIT_GZIP"
 fi
 status=0
 if [ "$total_raw" -gt "$LIMIT_RAW" ]; then

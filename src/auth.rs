@@ -104,7 +104,7 @@ pub(crate) fn decode_token(body: &Value, now_ms: u64) -> Result<CachedToken, Tok
     };
     if let Some(token_type) = body.get("token_type").and_then(Value::as_str) {
         if !token_type.eq_ignore_ascii_case("bearer") {
-            return Err(TokenDecodeError::WrongTokenType(token_type.chars().take(32).collect()));
+            return Err(TokenDecodeError::WrongTokenType(crate::text::clip(token_type, 32)));
         }
     }
     let ttl_ms = match body.get("expires_in") {
@@ -120,9 +120,10 @@ pub(crate) fn decode_token(body: &Value, now_ms: u64) -> Result<CachedToken, Tok
 
 /// Whole seconds from `"3600"`, `"3600.0"` or `" 3600 "`; fractions are dropped.
 fn parse_seconds(text: &str) -> Option<u64> {
-    let text = text.trim();
+    let text = crate::text::trim(text);
     let whole =
-        text.split_once('.').map_or(text, |(w, frac)| if frac.bytes().all(|b| b.is_ascii_digit()) { w } else { "x" });
+        text.split_once(&['.'][..])
+            .map_or(text, |(w, frac)| if frac.bytes().all(|b| b.is_ascii_digit()) { w } else { "x" });
     whole.parse().ok()
 }
 

@@ -5,6 +5,7 @@
 use crate::prelude::*;
 
 use core::cell::{Cell, RefCell};
+use core::pin::pin;
 
 use crate::auth::{self, CachedToken};
 use crate::error::{ApiError, ApiErrorKind, Error, Operation};
@@ -182,7 +183,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
 
     /// Sleeps, unless the signal fires first.
     async fn pause<S: Signal>(&self, ms: u64, signal: &S, op: Operation) -> Result<(), Error> {
-        match race(self.platform.sleep(ms), signal.aborted()).await {
+        match race(pin!(self.platform.sleep(ms)), pin!(signal.aborted())).await {
             Either::Left(()) => Ok(()),
             Either::Right(()) => Err(Error::Aborted { operation: op, cause: None }),
         }
@@ -232,7 +233,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
         if let Some(token) = self.cached_token() {
             return Ok(token);
         }
-        let _turn = match race(self.token_gate.lock(), call.signal.aborted()).await {
+        let _turn = match race(pin!(self.token_gate.lock()), pin!(call.signal.aborted())).await {
             Either::Left(guard) => guard,
             Either::Right(()) => return Err(Error::Aborted { operation: call.op, cause: None }),
         };
@@ -337,11 +338,10 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
             }
             let started = self.platform.now_ms();
             let limit = self.remaining(call).map_or(call.timeout_ms, |left| left.min(call.timeout_ms));
-            let timeout = async {
-                self.platform.sleep(limit).await;
-            };
+            let timeout = self.platform.sleep(limit);
             // Losing the race drops the transport future, which aborts the request.
-            let sent = race(self.transport.send(&request), race(timeout, call.signal.aborted())).await;
+            let sent =
+                race(pin!(self.transport.send(&request)), pin!(race(pin!(timeout), pin!(call.signal.aborted())))).await;
             let (outcome, result) = match sent {
                 Either::Left(Ok(response)) => (Outcome::Status(response.status), Ok(response)),
                 Either::Left(Err(e)) => (Outcome::Connection, Err(transport_error(call.op, e))),
@@ -407,12 +407,12 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
 }
 
 fn request_id(response: &Response) -> Option<String> {
-    response.header("x-request-id").or_else(|| response.header("request-id")).map(|s| s.chars().take(200).collect())
+    response.header("x-request-id").or_else(|| response.header("request-id")).map(|s| crate::text::clip(s, 200))
 }
 
 fn parse_body(op: Operation, response: &Response) -> Result<json::Value, Error> {
     json::parse(&response.body).map_err(|e| {
-        let what = if response.body.trim().is_empty() {
+        let what = if crate::text::trim(&response.body).is_empty() {
             "the body is empty".to_owned()
         } else {
             cat(&["the body is not JSON (", &e.message(), ")"])

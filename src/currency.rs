@@ -1,4 +1,9 @@
 //! ISO 4217 lookups over the generated table in `currency_data.rs`.
+//!
+//! The generated slices are read at compile time only: lookups run over the
+//! same lists packed into byte arrays (3 bytes a code), because a `&str` in
+//! a static table costs the wasm 8 more bytes of pointer and length, which
+//! made the lists ~5 KB of data instead of ~1.4 KB (issue 6).
 
 use crate::currency_data::{ACTIVE, NO_MINOR_UNIT, WITHDRAWN};
 
@@ -15,15 +20,91 @@ pub(crate) enum Lookup {
     Unknown,
 }
 
-pub(crate) fn lookup(code: &str) -> Lookup {
-    if let Ok(i) = ACTIVE.binary_search_by(|(c, _)| (*c).cmp(code)) {
-        return Lookup::Active(ACTIVE[i].1);
+type Code = [u8; 3];
+
+/// No successor.
+const NONE: Code = [0; 3];
+
+const fn code(text: &str) -> Code {
+    let b = text.as_bytes();
+    assert!(b.len() == 3, "an ISO 4217 code has three letters");
+    [b[0], b[1], b[2]]
+}
+
+static ACTIVE_CODES: [Code; ACTIVE.len()] = {
+    let mut out = [NONE; ACTIVE.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = code(ACTIVE[i].0);
+        i += 1;
     }
-    if NO_MINOR_UNIT.binary_search(&code).is_ok() {
+    out
+};
+
+static EXPONENTS: [u8; ACTIVE.len()] = {
+    let mut out = [0; ACTIVE.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = ACTIVE[i].1;
+        i += 1;
+    }
+    out
+};
+
+static NO_MINOR_UNIT_CODES: [Code; NO_MINOR_UNIT.len()] = {
+    let mut out = [NONE; NO_MINOR_UNIT.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = code(NO_MINOR_UNIT[i]);
+        i += 1;
+    }
+    out
+};
+
+static WITHDRAWN_CODES: [Code; WITHDRAWN.len()] = {
+    let mut out = [NONE; WITHDRAWN.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = code(WITHDRAWN[i].0);
+        i += 1;
+    }
+    out
+};
+
+/// The successor of each withdrawn code, three bytes each (`\0\0\0`: none).
+const SUCCESSOR_BYTES: [u8; 3 * WITHDRAWN.len()] = {
+    let mut out = [0; 3 * WITHDRAWN.len()];
+    let mut i = 0;
+    while i < WITHDRAWN.len() {
+        if let Some(successor) = WITHDRAWN[i].1 {
+            let c = code(successor);
+            out[3 * i] = c[0];
+            out[3 * i + 1] = c[1];
+            out[3 * i + 2] = c[2];
+        }
+        i += 1;
+    }
+    out
+};
+
+/// The same as text, checked at compile time (no UTF-8 validation in the wasm).
+static SUCCESSORS: &str = match core::str::from_utf8(&SUCCESSOR_BYTES) {
+    Ok(text) => text,
+    Err(_) => panic!("ISO 4217 codes are ASCII"),
+};
+
+pub(crate) fn lookup(code: &str) -> Lookup {
+    let Ok(key) = Code::try_from(code.as_bytes()) else {
+        return Lookup::Unknown;
+    };
+    if let Ok(i) = ACTIVE_CODES.binary_search(&key) {
+        return Lookup::Active(EXPONENTS[i]);
+    }
+    if NO_MINOR_UNIT_CODES.binary_search(&key).is_ok() {
         return Lookup::NoMinorUnit;
     }
-    if let Ok(i) = WITHDRAWN.binary_search_by(|(c, _)| (*c).cmp(code)) {
-        return Lookup::Withdrawn(WITHDRAWN[i].1);
+    if let Ok(i) = WITHDRAWN_CODES.binary_search(&key) {
+        return Lookup::Withdrawn(SUCCESSORS.get(3 * i..3 * i + 3).filter(|s| !s.starts_with('\0')));
     }
     Lookup::Unknown
 }
@@ -40,5 +121,27 @@ pub fn minor_unit_exponent(code: &str) -> Option<u8> {
     match lookup(&code.to_ascii_uppercase()) {
         Lookup::Active(e) => Some(e),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The packed tables answer exactly as the generated lists do.
+    #[test]
+    fn packed_lookup_matches_the_generated_lists() {
+        for (c, e) in ACTIVE {
+            assert_eq!(lookup(c), Lookup::Active(*e), "{c}");
+        }
+        for c in NO_MINOR_UNIT {
+            assert_eq!(lookup(c), Lookup::NoMinorUnit, "{c}");
+        }
+        for (c, s) in WITHDRAWN {
+            assert_eq!(lookup(c), Lookup::Withdrawn(*s), "{c}");
+        }
+        for c in ["", "US", "USDD", "usd", "AAA", "ZZZ", "\u{e9}UR", "\0\0\0"] {
+            assert_eq!(lookup(c), Lookup::Unknown, "{c:?}");
+        }
     }
 }

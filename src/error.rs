@@ -49,6 +49,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    #[inline(never)]
     pub(crate) fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Self { field: field.into(), code, message: message.into() }
     }

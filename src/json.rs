@@ -80,7 +80,7 @@ impl core::fmt::Display for ParseError {
 
 /// Parses a complete JSON text.
 pub(crate) fn parse(text: &str) -> Result<Value, ParseError> {
-    let mut p = Parser { bytes: text.as_bytes(), pos: 0 };
+    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0 };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -91,11 +91,20 @@ pub(crate) fn parse(text: &str) -> Result<Value, ParseError> {
 }
 
 struct Parser<'a> {
+    /// The input; `bytes` is its bytes. Text is taken from it with `get`
+    /// (between ASCII bytes, so at char boundaries) instead of `from_utf8`
+    /// over the bytes, which would validate it a second time (issue 6).
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
 
 impl Parser<'_> {
+    /// The bytes not read yet (`get`: no panic path for an index past the end).
+    fn rest(&self) -> &[u8] {
+        self.bytes.get(self.pos..).unwrap_or_default()
+    }
+
     fn error(&self, reason: &'static str) -> ParseError {
         ParseError { offset: self.pos, reason }
     }
@@ -111,7 +120,7 @@ impl Parser<'_> {
     }
 
     fn eat(&mut self, literal: &str, value: Value) -> Result<Value, ParseError> {
-        if self.bytes[self.pos..].starts_with(literal.as_bytes()) {
+        if self.rest().starts_with(literal.as_bytes()) {
             self.pos += literal.len();
             Ok(value)
         } else {
@@ -225,7 +234,7 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII by construction.
-        let text = self.bytes[start..self.pos].iter().map(|&b| char::from(b)).collect();
+        let text = self.text.get(start..self.pos).unwrap_or_default().to_owned();
         Ok(Value::Number(text))
     }
 
@@ -256,7 +265,7 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             // `start..pos` ends before an ASCII byte, so it is a char boundary.
-            out.push_str(core::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| self.error("invalid UTF-8"))?);
+            out.push_str(self.text.get(start..self.pos).ok_or_else(|| self.error("invalid UTF-8"))?);
             match self.peek() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
@@ -279,7 +288,7 @@ impl Parser<'_> {
                         b'u' => {
                             let first = self.hex4()?;
                             let code = if (0xD800..0xDC00).contains(&first) {
-                                if !self.bytes[self.pos..].starts_with(b"\\u") {
+                                if !self.rest().starts_with(b"\\u") {
                                     return Err(self.error("lone surrogate"));
                                 }
                                 self.pos += 2;

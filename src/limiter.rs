@@ -162,8 +162,10 @@ impl Default for LocalLimiter {
     }
 }
 
-impl RateLimiter for LocalLimiter {
-    async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
+impl LocalLimiter {
+    /// [`RateLimiter::reserve`], which never waits or fails here: callers
+    /// that know the limiter is local skip a future (issue 6).
+    pub(crate) fn reserve_now(&self, key: &str, now_ms: u64) -> u64 {
         let mut windows = self.windows.borrow_mut();
         let i = match windows.iter().position(|(k, _)| k == key) {
             Some(i) => i,
@@ -172,7 +174,13 @@ impl RateLimiter for LocalLimiter {
                 windows.len() - 1
             }
         };
-        Ok(windows[i].1.reserve(now_ms))
+        windows[i].1.reserve(now_ms)
+    }
+}
+
+impl RateLimiter for LocalLimiter {
+    async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
+        Ok(self.reserve_now(key, now_ms))
     }
 
     fn release(&self, key: &str, at_ms: u64) {

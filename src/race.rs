@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::{poll_fn, Future};
-use core::pin::pin;
+use core::pin::Pin;
 use core::task::{Poll, Waker};
 
 /// Which of two raced futures finished first.
@@ -13,12 +13,15 @@ pub(crate) enum Either<A, B> {
     Right(B),
 }
 
-/// Polls both futures, `a` first, and returns the first output; the other
-/// future is dropped (which, for a `fetch`, aborts it).
-pub(crate) async fn race<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
-    let mut a = pin!(a);
-    let mut b = pin!(b);
-    poll_fn(|cx| {
+/// Polls both futures, `a` first, and returns the first output; the caller
+/// drops the other (which, for a `fetch`, aborts it). The futures come
+/// pinned (`race(pin!(a), pin!(b))`): a plain `poll_fn`, not an `async fn`,
+/// so no state machine per pair of types (issue 6).
+pub(crate) fn race<'a, A: Future, B: Future>(
+    mut a: Pin<&'a mut A>,
+    mut b: Pin<&'a mut B>,
+) -> impl Future<Output = Either<A::Output, B::Output>> + 'a {
+    poll_fn(move |cx| {
         if let Poll::Ready(x) = a.as_mut().poll(cx) {
             return Poll::Ready(Either::Left(x));
         }
@@ -27,7 +30,6 @@ pub(crate) async fn race<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, 
         }
         Poll::Pending
     })
-    .await
 }
 
 /// One holder at a time. Used for single-flight token requests: callers
@@ -41,8 +43,8 @@ pub(crate) struct Gate {
 pub(crate) struct GateGuard<'a>(&'a Gate);
 
 impl Gate {
-    pub(crate) async fn lock(&self) -> GateGuard<'_> {
-        poll_fn(|cx| {
+    pub(crate) fn lock(&self) -> impl Future<Output = GateGuard<'_>> {
+        poll_fn(move |cx| {
             if self.busy.get() {
                 self.waiters.borrow_mut().push(cx.waker().clone());
                 Poll::Pending
@@ -51,7 +53,6 @@ impl Gate {
                 Poll::Ready(GateGuard(self))
             }
         })
-        .await
     }
 }
 
@@ -70,12 +71,13 @@ impl Drop for GateGuard<'_> {
 mod tests {
     use super::*;
     use alloc::rc::Rc;
+    use core::pin::pin;
 
     #[test]
     fn race_returns_the_first_to_finish() {
-        let left = pollster::block_on(race(async { 1 }, core::future::pending::<()>()));
+        let left = pollster::block_on(race(pin!(async { 1 }), pin!(core::future::pending::<()>())));
         assert!(matches!(left, Either::Left(1)));
-        let right = pollster::block_on(race(core::future::pending::<()>(), async { 2 }));
+        let right = pollster::block_on(race(pin!(core::future::pending::<()>()), pin!(async { 2 })));
         assert!(matches!(right, Either::Right(2)));
     }
 

@@ -108,7 +108,7 @@ pub fn decide(
 /// the wait in ms from `now_ms`. Malformed values (`"-3"`, `"1.5"`, garbage)
 /// give `None` and are ignored; a date in the past gives `Some(0)`.
 pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
-    let v = value.trim();
+    let v = crate::text::trim(value);
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         return Some(v.parse::<u64>().unwrap_or(u64::MAX).saturating_mul(1000));
     }
@@ -120,13 +120,13 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
 fn parse_http_date(v: &str) -> Option<u64> {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let month = |m: &str| MONTHS.iter().position(|x| *x == m).map(|i| i as u64 + 1);
-    let tokens: Vec<&str> = v.split([' ', ',']).filter(|t| !t.is_empty()).collect();
+    let tokens: Vec<&str> = v.split(&[' ', ','][..]).filter(|t| !t.is_empty()).collect();
     let (day, mon, year, time) = match tokens.as_slice() {
         // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
         [_, d, m, y, t, "GMT"] if y.len() == 4 => (*d, month(m)?, y.parse::<u64>().ok()?, *t),
         // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
         [_, dmy, t, "GMT"] => {
-            let mut parts = dmy.split('-');
+            let mut parts = dmy.split(&['-'][..]);
             let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
             if y.len() != 2 || parts.next().is_some() {
                 return None;
@@ -139,7 +139,7 @@ fn parse_http_date(v: &str) -> Option<u64> {
         _ => return None,
     };
     let day: u64 = day.parse().ok()?;
-    let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
+    let mut hms = time.split(&[':'][..]).map(|p| p.parse::<u64>().ok());
     let (h, mi, s) = (hms.next()??, hms.next()??, hms.next()??);
     if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 60 || !(1970..=9999).contains(&year)
     {

@@ -1,6 +1,13 @@
 //! Text without `core::fmt`. Every message of the SDK is built by
 //! concatenation, so the wasm build carries no format machinery for them
 //! (issue 6: bytes are paid for on every isolate).
+//!
+//! Likewise, to keep generic std paths out of the wasm: a string is split or
+//! searched with a `&[char]` pattern (`s.split(&['.'][..])`), which shares one
+//! searcher, never with a `char` (its searcher links `memchr`); a text is
+//! clipped with [`clip`]; a list is joined by a loop, not `join`; and a slice
+//! of a `str` is taken with `get`, since `&s[..i]`'s panic path links core's
+//! formatter (+3.6 KB).
 
 use crate::prelude::*;
 
@@ -25,7 +32,32 @@ pub(crate) fn decimal(mut n: u64) -> String {
             break;
         }
     }
-    digits[i..].iter().map(|&d| char::from(d)).collect()
+    let mut out = String::with_capacity(digits.len() - i);
+    for &d in digits.get(i..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+    out
+}
+
+/// The first `n` characters of `s` (all of it if shorter), owned: one
+/// function for every clipped text instead of a `chars().take(n).collect()`
+/// each. (`get`, not `&s[..end]`: a slice's panic path links core's formatter.)
+pub(crate) fn clip(s: &str, n: usize) -> String {
+    s.char_indices().nth(n).and_then(|(end, _)| s.get(..end)).unwrap_or(s).to_owned()
+}
+
+/// `s.trim()` (Unicode white space at both ends), in one forward pass:
+/// `str::trim` walks back from the end, which links a reverse UTF-8 decoder.
+pub(crate) fn trim(s: &str) -> &str {
+    let mut start = None;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if !c.is_whitespace() {
+            start.get_or_insert(i);
+            end = i + c.len_utf8();
+        }
+    }
+    s.get(start.unwrap_or(0)..end).unwrap_or_default()
 }
 
 /// Appends `n` as exactly four lower-case hex digits (`n` < 0x10000).
@@ -79,5 +111,8 @@ mod tests {
         assert_eq!(snake_to_camel("redirect_url"), "redirectUrl");
         assert_eq!(snake_to_camel("a__b_"), "aB");
         assert_eq!(snake_to_camel("referenceId"), "referenceId");
+        for s in ["", " ", "a", " a ", "\u{a0}120\u{2003}", "\t\n x y \r\n", "é ", " \u{3000}"] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
     }
 }

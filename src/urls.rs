@@ -50,19 +50,19 @@ pub(crate) fn is_loopback(hostname: &str) -> bool {
     if hostname.eq_ignore_ascii_case("localhost") || hostname == "[::1]" {
         return true;
     }
-    let octets: Vec<&str> = hostname.split('.').collect();
+    let octets: Vec<&str> = hostname.split(&['.'][..]).collect();
     octets.len() == 4 && octets[0] == "127" && octets.iter().all(|o| o.parse::<u8>().is_ok())
 }
 
 /// Whether the raw text has a `#`: in a URL without whitespace or
 /// backslashes, the first one always starts the fragment.
 pub(crate) fn has_fragment(raw: &str) -> bool {
-    raw.contains('#')
+    raw.contains(&['#'][..])
 }
 
 /// Whether the raw text has a `?` before any fragment: a query, even an empty one.
 pub(crate) fn has_query(raw: &str) -> bool {
-    raw.split('#').next().is_some_and(|before| before.contains('?'))
+    raw.split(&['#'][..]).next().is_some_and(|before| before.contains(&['?'][..]))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

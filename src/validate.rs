@@ -190,7 +190,17 @@ fn unknown_fields(fields: &[(String, Input)], known: &[&str], errors: &mut Vec<F
         });
         let message = match suggestion {
             Some(s) => cat(&["unknown field `", key, "`: did you mean ", s, "?"]),
-            None => cat(&["unknown field `", key, "`: the fields are ", &known.join(", ")]),
+            None => {
+                // A loop, not `known.join(", ")`: the same text with less code.
+                let mut message = cat(&["unknown field `", key, "`: the fields are "]);
+                for (i, k) in known.iter().enumerate() {
+                    if i > 0 {
+                        message.push_str(", ");
+                    }
+                    message.push_str(k);
+                }
+                message
+            }
         };
         errors.push(FieldError::new(key.clone(), "unknown_field", message));
     }
@@ -199,18 +209,27 @@ fn unknown_fields(fields: &[(String, Input)], known: &[&str], errors: &mut Vec<F
 /// Levenshtein distance, ignoring ASCII case, over bytes: the known names
 /// are ASCII, so a byte-wise distance ranks suggestions as well as a
 /// per-character one, with less code.
+///
+/// One row, updated in place (no allocation): `row[j]` is the distance from
+/// the prefix of `a` read so far to the first `j` bytes of `b`.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b = b.as_bytes();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.bytes().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(!ca.eq_ignore_ascii_case(cb));
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        // `diagonal`: the previous row's value left of the cell being updated.
+        let mut diagonal = i;
+        let mut left = i + 1;
+        for (cell, cb) in row.iter_mut().skip(1).zip(b.bytes()) {
+            let cost = usize::from(!ca.eq_ignore_ascii_case(&cb));
+            let next = (diagonal + cost).min(*cell + 1).min(left + 1);
+            diagonal = *cell;
+            *cell = next;
+            left = next;
         }
-        prev = cur;
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
     }
-    prev[b.len()]
+    row.last().copied().unwrap_or(0)
 }
 
 /// Whether `n` is a whole number (`n.trunc() == n`, which `core` lacks):
@@ -359,7 +378,7 @@ fn check_raw_url(field: &'static str, codes: [&'static str; 2], text: &str) -> R
             cat(&[field, " contains whitespace or control characters: percent-encode them or remove them"]),
         ));
     }
-    if text.contains('\\') {
+    if text.contains(&['\\'][..]) {
         return Err(FieldError::new(field, codes[1], cat(&[field, " contains a backslash: use forward slashes"])));
     }
     Ok(())
@@ -570,7 +589,7 @@ fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldE
         None => text.as_str(),
     };
     if let Some(slash) = after_scheme.bytes().position(|b| b == b'/') {
-        let traversal = after_scheme.get(slash..).unwrap_or_default().split('/').any(|segment| {
+        let traversal = after_scheme.get(slash..).unwrap_or_default().split(&['/'][..]).any(|segment| {
             // `.` or `..`, each dot possibly written %2e or %2E.
             let s = segment.to_ascii_lowercase();
             matches!(s.as_str(), "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e.")
@@ -579,7 +598,7 @@ fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldE
             return err("base_url_traversal", "baseUrl must not contain . or .. path segments");
         }
     }
-    Ok(BaseUrl(url.href.trim_end_matches('/').to_owned()))
+    Ok(BaseUrl(url.href.trim_end_matches(&['/'][..]).to_owned()))
 }
 
 /// Validated options of a client.
@@ -829,7 +848,7 @@ pub fn validate_call_options(input: &Input, create: bool) -> Result<CallOptions,
             )]))
         }
     };
-    let known = if create { CALL_OPTIONS } else { &CALL_OPTIONS[1..] };
+    let known = if create { CALL_OPTIONS } else { CALL_OPTIONS.get(1..).unwrap_or_default() };
     unknown_fields(fields, known, &mut errors);
     let idempotency_key = match input.field("idempotencyKey") {
         Input::Missing | Input::Null => None,

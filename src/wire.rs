@@ -112,8 +112,7 @@ pub(crate) struct ErrorBody {
 const MAX_SERVER_MESSAGE: usize = 300;
 
 pub(crate) fn decode_error_body(body: &Value) -> ErrorBody {
-    let clip =
-        |v: Option<&Value>| v.and_then(Value::as_str).map(|s| s.chars().take(MAX_SERVER_MESSAGE).collect::<String>());
+    let clip = |v: Option<&Value>| v.and_then(Value::as_str).map(|s| crate::text::clip(s, MAX_SERVER_MESSAGE));
     match body.get("error") {
         Some(inner @ Value::Object(_)) => ErrorBody {
             code: clip(inner.get("code")),
@@ -121,7 +120,7 @@ pub(crate) fn decode_error_body(body: &Value) -> ErrorBody {
             field: clip(inner.get("field")).map(|f| wire_to_js_field(&f)),
         },
         Some(Value::String(code)) => ErrorBody {
-            code: Some(code.chars().take(MAX_SERVER_MESSAGE).collect()),
+            code: Some(crate::text::clip(code, MAX_SERVER_MESSAGE)),
             message: clip(body.get("error_description")),
             field: None,
         },

@@ -2,7 +2,6 @@
 
 use crate::prelude::*;
 
-use js_sys::futures::JsFuture;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -83,7 +82,7 @@ impl Transport for FetchTransport {
         }
         let connect = |e: JsValue| TransportError::Connect { detail: describe(&e), cause: Some(Cause(Box::new(e))) };
         let promise = global_fetch(&request.url, &init).map_err(connect)?;
-        let response: FetchResponse = JsFuture::from(promise).await.map_err(connect)?.unchecked_into();
+        let response: FetchResponse = super::platform::settled(&promise).await.map_err(connect)?.unchecked_into();
         let status = response.status();
         let js_headers = response.headers();
         let mut headers = Vec::new();
@@ -92,7 +91,7 @@ impl Transport for FetchTransport {
                 headers.push((name.to_ascii_lowercase(), value));
             }
         });
-        let body = JsFuture::from(response.text()).await.map_err(|e| TransportError::Body {
+        let body = super::platform::settled(&response.text()).await.map_err(|e| TransportError::Body {
             status,
             request_id: js_headers.get("x-request-id").as_string(),
             detail: describe(&e),

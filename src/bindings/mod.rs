@@ -40,7 +40,7 @@ enum AnyLimiter {
 impl RateLimiter for AnyLimiter {
     async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
         let store = match self {
-            AnyLimiter::Local(local) => return local.reserve(key, now_ms).await,
+            AnyLimiter::Local(local) => return Ok(local.reserve_now(key, now_ms)),
             AnyLimiter::Js(store) => store,
         };
         let method = get(store, "reserve")
@@ -51,7 +51,7 @@ impl RateLimiter for AnyLimiter {
         let returned =
             method.call2(store, &JsValue::from_str(key), &JsValue::from_f64(now_ms as f64)).map_err(describe)?;
         // A number, or a promise of one (a Durable Object is a fetch away).
-        let at = js_sys::futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
+        let at = platform::settled(&js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
         match at.as_f64() {
             Some(t) if t.is_finite() && t >= 0.0 => Ok(t as u64),
             _ => Err("rateLimiter.reserve must return (a promise of) a time in ms since the epoch".to_owned()),
@@ -70,12 +70,12 @@ impl RateLimiter for AnyLimiter {
             AnyLimiter::Local(local) => local.completed(key, sent_ms, done_ms),
             AnyLimiter::Js(store) => {
                 if let Ok(method) = get(store, "completed").dyn_into::<js_sys::Function>() {
-                    let args = js_sys::Array::of3(
+                    let _ = method.call3(
+                        store,
                         &JsValue::from_str(key),
                         &JsValue::from_f64(sent_ms as f64),
                         &JsValue::from_f64(done_ms as f64),
                     );
-                    let _ = method.apply(store, &args);
                 }
             }
         }
@@ -113,14 +113,18 @@ pub struct PaymentClient {
 
 #[wasm_bindgen]
 extern "C" {
-    /// `globalThis` (one import; `js_sys::global()` probes four names).
-    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
-    static GLOBAL_THIS: JsValue;
+    /// `globalThis.valueOf()`, i.e. `Object.prototype.valueOf` called on the
+    /// global object, which returns it: `globalThis` through one plain
+    /// import (a `static` import costs a lazily initialised cell, and
+    /// `js_sys::global()` probes four names).
+    #[wasm_bindgen(js_namespace = globalThis, js_name = valueOf)]
+    fn global_this() -> JsValue;
 }
 
 /// A browser page: `window` is the global object and a `document` exists.
 fn in_browser() -> bool {
-    GLOBAL_THIS.with(|g| get(g, "window") == *g && get(g, "document").is_object())
+    let g = global_this();
+    get(&g, "window") == g && get(&g, "document").is_object()
 }
 
 fn get(object: &JsValue, key: &str) -> JsValue {

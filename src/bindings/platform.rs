@@ -22,11 +22,10 @@ extern "C" {
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 
-    type Crypto;
-    #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = crypto)]
-    static CRYPTO: Option<Crypto>;
-    #[wasm_bindgen(method, catch, js_name = getRandomValues)]
-    fn get_random_values(this: &Crypto, buf: &mut [u8]) -> Result<JsValue, JsValue>;
+    /// `crypto.getRandomValues`, looked up at call time: a missing `crypto`
+    /// throws a ReferenceError, caught like any other failure.
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(js_name = URL)]
     type JsUrl;
@@ -102,6 +101,52 @@ impl Wakeup {
     }
 }
 
+/// The outcome of a JS promise, as a future: what js-sys's `JsFuture` does,
+/// in less code (issue 6). A promise cannot be unsubscribed from, so its two
+/// callbacks live until it settles, even past the future (an aborted `fetch`
+/// rejects later); the first to run frees both, and with them the state.
+pub(crate) fn settled(promise: &js_sys::Promise) -> impl Future<Output = Result<JsValue, JsValue>> {
+    let state = Rc::new(Settle::default());
+    let callback = |ok: bool| {
+        let state = Rc::clone(&state);
+        Closure::<dyn FnMut(JsValue)>::new(move |value| state.finish(if ok { Ok(value) } else { Err(value) }))
+    };
+    let (resolve, reject) = (callback(true), callback(false));
+    let _ = promise.then2(&resolve, &reject);
+    *state.callbacks.borrow_mut() = Some((resolve, reject));
+    poll_fn(move |cx| match state.result.borrow_mut().take() {
+        Some(result) => Poll::Ready(result),
+        None => {
+            *state.waker.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    })
+}
+
+type Callback = Closure<dyn FnMut(JsValue)>;
+
+#[derive(Default)]
+struct Settle {
+    result: RefCell<Option<Result<JsValue, JsValue>>>,
+    waker: RefCell<Option<Waker>>,
+    callbacks: RefCell<Option<(Callback, Callback)>>,
+}
+
+impl Settle {
+    fn finish(&self, result: Result<JsValue, JsValue>) {
+        *self.result.borrow_mut() = Some(result);
+        // Breaks the cycle (state, callbacks). wasm-bindgen frees a closure
+        // dropped during its own invocation when that invocation returns, so
+        // `self` stays valid until then.
+        let callbacks = self.callbacks.borrow_mut().take();
+        drop(callbacks);
+        let waker = self.waker.borrow_mut().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
 /// A `setTimeout` as a future; the timer is cleared if the future is dropped
 /// first (a lost race), so no timer keeps a process alive or fires late.
 struct Sleep {
@@ -127,15 +172,15 @@ impl Platform for JsPlatform {
         js_sys::Date::now() as u64
     }
 
-    async fn sleep(&self, ms: u64) {
+    /// The timer starts when this is called (the client awaits it at once).
+    fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
         let wakeup = Wakeup::new();
         let id = set_timeout(wakeup.function(), ms as f64);
-        Sleep { id, wakeup }.await;
+        Sleep { id, wakeup }
     }
 
     fn fill_random(&self, buf: &mut [u8]) {
-        let filled = CRYPTO.with(|c| c.as_ref().is_some_and(|c| c.get_random_values(buf).is_ok()));
-        if !filled {
+        if get_random_values(buf).is_err() {
             // No Web Crypto (it is in every runtime we support): still unique enough for jitter and keys.
             for b in buf.iter_mut() {
                 *b = (js_sys::Math::random() * 256.0) as u8;
@@ -174,8 +219,8 @@ impl Signal for JsSignal {
         self.signal.aborted()
     }
 
-    async fn aborted(&self) {
-        poll_fn(|cx| if self.is_aborted() { Poll::Ready(()) } else { self.wakeup.poll(cx) }).await;
+    fn aborted(&self) -> impl Future<Output = ()> {
+        poll_fn(move |cx| if self.is_aborted() { Poll::Ready(()) } else { self.wakeup.poll(cx) })
     }
 }
 
@@ -185,11 +230,12 @@ impl Signal for Option<JsSignal> {
         self.as_ref().is_some_and(JsSignal::is_aborted)
     }
 
-    async fn aborted(&self) {
-        match self {
-            Some(s) => s.aborted().await,
-            None => core::future::pending().await,
-        }
+    fn aborted(&self) -> impl Future<Output = ()> {
+        poll_fn(move |cx| match self {
+            Some(s) if s.is_aborted() => Poll::Ready(()),
+            Some(s) => s.wakeup.poll(cx),
+            None => Poll::Pending,
+        })
     }
 }
 
