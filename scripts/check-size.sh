@@ -17,9 +17,11 @@ BUDGET_GZIP=30000
 # What is enforced. Raw: the budget, which is met. Gzip: the budget is not
 # reached yet (README.md, "Size"), so this is a ratchet: the size achieved
 # when it was last lowered, plus about 1%. Lower it whenever the bundle
-# shrinks; replace it by the budget once met.
+# shrinks; replace it by the budget once met. Raised once, from 44,150 to
+# 45,200: validation results built in one JS call each (+297 B, 2x faster)
+# and the limiter counting real send times (+741 B; late timers drew 429s).
 LIMIT_RAW=100000
-LIMIT_GZIP=44150
+LIMIT_GZIP=45200
 
 tarball=$(ls "$PWD"/target/npm/payreq-*.tgz)
 work=$(mktemp -d)

@@ -325,7 +325,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
                 }
                 // Round trips seen while we waited may push the slot back.
                 now = self.platform.now_ms();
-                let due = self.limiter.confirm(&self.config.client_id, slot);
+                let due = self.limiter.confirm(&self.config.client_id, slot, now);
                 if due <= now {
                     break;
                 }

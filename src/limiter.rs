@@ -35,7 +35,9 @@ pub struct SlidingWindow {
     window_ms: u64,
     // Lists, not ring buffers: they hold a few entries, and Vec's code is
     // already in the wasm (a VecDeque would add ~1 KB).
-    log: Vec<u64>,
+    /// Send times, each with whether it is real (the request went) or a
+    /// reservation still waiting for its time.
+    log: Vec<(u64, bool)>,
     rtts: Vec<u64>,
 }
 
@@ -71,42 +73,60 @@ impl SlidingWindow {
             return now_ms;
         }
         let spacing = self.spacing();
-        while self.log.first().is_some_and(|&t| t.saturating_add(spacing) <= now_ms) {
-            self.log.remove(0);
-        }
-        let mut at = now_ms.max(self.log.last().copied().unwrap_or(0));
+        // Real sends that can no longer share a window with a future one.
+        self.log.retain(|&(t, sent)| !sent || t.saturating_add(spacing) > now_ms);
+        let mut at = now_ms.max(self.log.last().map_or(0, |e| e.0));
         let n = self.log.len();
         let limit = self.limit as usize;
         if n >= limit {
-            at = at.max(self.log[n - limit].saturating_add(spacing));
+            at = at.max(self.log[n - limit].0.saturating_add(spacing));
         }
-        self.log.push(at);
+        self.log.push((at, false));
         at
     }
 
-    /// Called when the slot `at_ms` comes due, before sending: round trips
-    /// seen since it was reserved may have widened the spacing. Returns the
-    /// slot, moved later if the send `limit` places earlier (or the one just
-    /// before, for order) now requires it; the caller waits until then and
-    /// confirms again.
-    pub fn confirm(&mut self, at_ms: u64) -> u64 {
-        let Some(j) = self.log.iter().position(|&t| t == at_ms) else { return at_ms };
-        let limit = self.limit as usize;
+    /// Called when the slot `at_ms` comes due, before sending, at `now_ms`.
+    /// Returns `now_ms` if the request may go now, and records that real send
+    /// time (a timer that fired late must not squeeze the sends after it).
+    /// Otherwise returns a later slot, to wait for and confirm again: not
+    /// before the reservation just before it (call order), and not while
+    /// `limit` real sends lie within the spacing (the window plus the largest
+    /// recent round trip, which round trips seen since the reservation may
+    /// have widened).
+    pub fn confirm(&mut self, at_ms: u64, now_ms: u64) -> u64 {
+        let Some(j) = self.log.iter().position(|&e| e == (at_ms, false)) else { return at_ms };
         let mut due = at_ms;
         if j > 0 {
-            due = due.max(self.log[j - 1]);
+            due = due.max(self.log[j - 1].0);
         }
-        if limit > 0 && j >= limit {
-            due = due.max(self.log[j - limit].saturating_add(self.spacing()));
+        if due <= now_ms {
+            let spacing = self.spacing();
+            let mut recent: Vec<u64> =
+                self.log.iter().filter(|&&(t, sent)| sent && t.saturating_add(spacing) > now_ms).map(|e| e.0).collect();
+            let limit = self.limit as usize;
+            if recent.len() < limit {
+                self.log[j] = (now_ms, true);
+                return now_ms;
+            }
+            // The send that must age out first for this one to go. An
+            // insertion sort of a handful of times: `sort` would link ~6 KB.
+            for i in 1..recent.len() {
+                let mut k = i;
+                while k > 0 && recent[k - 1] > recent[k] {
+                    recent.swap(k - 1, k);
+                    k -= 1;
+                }
+            }
+            due = recent[recent.len() - limit].saturating_add(spacing);
         }
-        self.log[j] = due;
+        self.log[j].0 = due;
         due
     }
 
     /// Gives back a reservation that will not be used (its caller gave up
     /// while waiting). Removing a send never breaks the limit for the others.
     pub fn release(&mut self, at_ms: u64) {
-        if let Some(i) = self.log.iter().rposition(|&t| t == at_ms) {
+        if let Some(i) = self.log.iter().rposition(|&e| e == (at_ms, false)) {
             self.log.remove(i);
         }
     }
@@ -126,10 +146,10 @@ pub trait RateLimiter {
     /// Returns a reservation that will not be used.
     fn release(&self, key: &str, at_ms: u64);
 
-    /// Re-checks the slot `at_ms` when it comes due (see
+    /// Re-checks the slot `at_ms` when it comes due, at `now_ms` (see
     /// [`SlidingWindow::confirm`]); a store without round-trip spacing keeps it.
-    fn confirm(&self, key: &str, at_ms: u64) -> u64 {
-        let _ = key;
+    fn confirm(&self, key: &str, at_ms: u64, now_ms: u64) -> u64 {
+        let _ = (key, now_ms);
         at_ms
     }
 
@@ -189,9 +209,9 @@ impl RateLimiter for LocalLimiter {
         }
     }
 
-    fn confirm(&self, key: &str, at_ms: u64) -> u64 {
+    fn confirm(&self, key: &str, at_ms: u64, now_ms: u64) -> u64 {
         match self.windows.borrow_mut().iter_mut().find(|(k, _)| k == key) {
-            Some((_, window)) => window.confirm(at_ms),
+            Some((_, window)) => window.confirm(at_ms, now_ms),
             None => at_ms,
         }
     }
@@ -268,11 +288,25 @@ mod tests {
         let b = w.reserve(0);
         let c = w.reserve(0);
         assert_eq!((a, b, c), (0, 1_000, 2_000));
+        assert_eq!(w.confirm(a, 0), 0, "a goes at once");
         // `a` took 300 ms: `b` may not go at 1 000 any more.
         w.completed(a, 300);
-        assert_eq!(w.confirm(b), 1_300);
-        assert_eq!(w.confirm(c), 2_600, "and every later slot follows");
-        assert_eq!(w.confirm(2_600), 2_600, "confirming again is stable");
+        assert_eq!(w.confirm(b, 1_000), 1_300);
+        assert_eq!(w.confirm(c, 1_000), 2_000, "c is not due yet");
+        assert_eq!(w.confirm(1_300, 1_300), 1_300, "b goes");
+        assert_eq!(w.confirm(c, 2_000), 2_600, "and c follows b by the wider spacing");
+        assert_eq!(w.confirm(2_600, 2_600), 2_600);
+    }
+
+    #[test]
+    fn a_late_send_pushes_the_next_one_back() {
+        let mut w = SlidingWindow::new(1, 1_000);
+        let (a, b) = (w.reserve(0), w.reserve(0));
+        assert_eq!((a, b), (0, 1_000));
+        // `a`'s timer fired 300 ms late: it really went at 300.
+        assert_eq!(w.confirm(a, 300), 300);
+        assert_eq!(w.confirm(b, 1_000), 1_300, "1 s after the real send, not the slot");
+        assert_eq!(w.confirm(1_300, 1_310), 1_310);
     }
 
     #[test]
@@ -317,6 +351,49 @@ mod tests {
     }
 
     proptest! {
+        /// Timers fire late by any amount (in order, on one clock with the
+        /// reservations): the real send times still never put more than N
+        /// sends in a window.
+        #[test]
+        fn late_timers_never_put_more_than_the_limit_in_a_window(limit in 1u32..6, gaps in prop::collection::vec(0u64..400, 1..60), lateness in prop::collection::vec(0u64..300, 120)) {
+            let window = 1_000;
+            let mut w = SlidingWindow::new(limit, window);
+            let mut late = lateness.iter().cycle().copied();
+            let mut clock = 0;
+            // Timers waiting to fire: (fire time, slot), in firing order.
+            let mut timers: Vec<(u64, u64)> = Vec::new();
+            let mut sends = Vec::new();
+            let mut fire_until = |w: &mut SlidingWindow, timers: &mut Vec<(u64, u64)>, clock: &mut u64, until: u64, late: &mut dyn Iterator<Item = u64>| {
+                while let Some(&(fire, slot)) = timers.first() {
+                    if fire > until {
+                        break;
+                    }
+                    timers.remove(0);
+                    *clock = (*clock).max(fire);
+                    let due = w.confirm(slot, *clock);
+                    if due <= *clock {
+                        sends.push(*clock);
+                    } else {
+                        let t = due + late.next().unwrap_or(0);
+                        let at = timers.partition_point(|&(f, _)| f <= t);
+                        timers.insert(at, (t, due));
+                    }
+                }
+            };
+            let mut now = 0;
+            for gap in &gaps {
+                now += gap;
+                fire_until(&mut w, &mut timers, &mut clock, now, &mut late);
+                clock = clock.max(now);
+                let slot = w.reserve(clock);
+                let t = slot + late.next().unwrap_or(0);
+                let at = timers.partition_point(|&(f, _)| f <= t);
+                timers.insert(at, (t, slot));
+            }
+            fire_until(&mut w, &mut timers, &mut clock, u64::MAX, &mut late);
+            prop_assert!(max_in_window(&sends, window) <= limit as usize, "{sends:?}");
+        }
+
         /// No schedule ever puts more than N sends in a window, whatever the
         /// arrivals and aborts; slots never go backwards and never precede
         /// their request.

@@ -58,9 +58,9 @@ impl RateLimiter for AnyLimiter {
         }
     }
 
-    fn confirm(&self, key: &str, at_ms: u64) -> u64 {
+    fn confirm(&self, key: &str, at_ms: u64, now_ms: u64) -> u64 {
         match self {
-            AnyLimiter::Local(local) => local.confirm(key, at_ms),
+            AnyLimiter::Local(local) => local.confirm(key, at_ms, now_ms),
             AnyLimiter::Js(_) => at_ms,
         }
     }
