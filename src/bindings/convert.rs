@@ -16,6 +16,41 @@ extern "C" {
     fn create_error(class_name: &str, message: &str, props: &js_sys::Object) -> JsValue;
 }
 
+#[wasm_bindgen(module = "/js/objects.js")]
+extern "C" {
+    /// The type of a value: 0 undefined, 1 null, 2 false, 3 true, 4 number,
+    /// 5 string, 6 bigint, 7 array, 8 function, 9 symbol, 10 object,
+    /// 11 a field whose read threw.
+    #[wasm_bindgen(js_namespace = plain)]
+    fn kind(value: &JsValue) -> u32;
+    /// `Object.keys`, or undefined when a Proxy trap throws.
+    #[wasm_bindgen(js_namespace = plain, js_name = keysOf)]
+    fn keys_of(object: &JsValue) -> Option<js_sys::Array>;
+    /// `object[key]`, or a value of kind 11 when the read throws.
+    #[wasm_bindgen(js_namespace = plain, js_name = fieldOf)]
+    fn field_of(object: &JsValue, key: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = validResult)]
+    fn valid_result(amount: &JsValue, currency: &str, redirect_url: &str, reference_id: Option<&str>) -> JsValue;
+    #[wasm_bindgen(js_namespace = plain, js_name = invalidResult)]
+    fn invalid_result(errors: &js_sys::Array) -> JsValue;
+    #[wasm_bindgen(js_name = fieldError)]
+    fn field_error(field: &str, code: &str, message: &str) -> JsValue;
+    #[wasm_bindgen(js_name = paymentRequest)]
+    #[allow(clippy::too_many_arguments)]
+    fn payment_request(
+        id: &str,
+        status: &str,
+        amount: &JsValue,
+        currency: Option<&str>,
+        redirect_url: Option<&str>,
+        reference_id: Option<&str>,
+        checkout_url: Option<&str>,
+        created_at: Option<&str>,
+        expires_at: Option<&str>,
+        raw: &str,
+    ) -> JsValue;
+}
+
 /// The shape of a JS value, for validation. Only the top level of an object
 /// is read: nested objects are described, not walked.
 pub(crate) fn to_input(value: &JsValue) -> Input {
@@ -23,40 +58,33 @@ pub(crate) fn to_input(value: &JsValue) -> Input {
 }
 
 fn shallow(value: &JsValue, top: bool) -> Input {
-    if value.is_undefined() {
-        Input::Missing
-    } else if value.is_null() {
-        Input::Null
-    } else if let Some(b) = value.as_bool() {
-        Input::Bool(b)
-    } else if let Some(n) = value.as_f64() {
-        Input::Number(n)
-    } else if let Some(s) = value.as_string() {
-        Input::String(s)
-    } else if value.is_bigint() {
-        let text = value.unchecked_ref::<js_sys::BigInt>().to_string(10).map(String::from).unwrap_or_default();
-        Input::BigInt(text)
-    } else if js_sys::Array::is_array(value) {
-        Input::Other("an array")
-    } else if value.is_function() {
-        Input::Function
-    } else if value.is_symbol() {
-        Input::Other("a symbol")
-    } else if top && value.is_object() {
-        let object = value.unchecked_ref::<js_sys::Object>();
-        let fields = js_sys::Object::keys(object)
-            .iter()
-            .filter_map(|key| {
-                let name = key.as_string()?;
-                // A throwing getter or Proxy trap reads as an unusable value.
-                let v = js_sys::Reflect::get(object, &key)
-                    .map_or(Input::Other("an unreadable value"), |v| shallow(&v, false));
-                Some((name, v))
-            })
-            .collect();
-        Input::Object(fields)
-    } else {
-        Input::Other("an object")
+    match kind(value) {
+        0 => Input::Missing,
+        1 => Input::Null,
+        2 => Input::Bool(false),
+        3 => Input::Bool(true),
+        4 => Input::Number(value.unchecked_into_f64()),
+        5 => Input::String(value.as_string().unwrap_or_default()),
+        6 => {
+            let text = value.unchecked_ref::<js_sys::BigInt>().to_string(10).map(String::from).unwrap_or_default();
+            Input::BigInt(text)
+        }
+        7 => Input::Other("an array"),
+        8 => Input::Function,
+        9 => Input::Other("a symbol"),
+        10 if top => match keys_of(value) {
+            Some(keys) => Input::Object(
+                keys.iter()
+                    .filter_map(|key| {
+                        let name = key.as_string()?;
+                        Some((name, shallow(&field_of(value, &key), false)))
+                    })
+                    .collect(),
+            ),
+            None => Input::Other("an unreadable value"),
+        },
+        10 => Input::Other("an object"),
+        _ => Input::Other("an unreadable value"),
     }
 }
 
@@ -80,53 +108,30 @@ fn integer(value: i64) -> JsValue {
 
 /// `{ id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw }`.
 pub(crate) fn payment_request_to_js(pr: &PaymentRequest) -> JsValue {
-    let o = js_sys::Object::new();
-    set(&o, "id", &JsValue::from_str(&pr.id));
-    set(&o, "status", &JsValue::from_str(pr.status.as_str()));
-    set(&o, "amount", &pr.amount.map_or(JsValue::NULL, integer));
-    set(&o, "currency", &opt_str(pr.currency.as_deref()));
-    set(&o, "redirectUrl", &opt_str(pr.redirect_url.as_deref()));
-    set(&o, "referenceId", &opt_str(pr.reference_id.as_deref()));
-    set(&o, "checkoutUrl", &opt_str(pr.checkout_url.as_deref()));
-    set(&o, "createdAt", &opt_str(pr.created_at.as_deref()));
-    set(&o, "expiresAt", &opt_str(pr.expires_at.as_deref()));
-    // The core has already parsed this text as JSON.
-    set(&o, "raw", &js_sys::JSON::parse(&pr.raw_json).unwrap_or(JsValue::NULL));
-    o.into()
+    payment_request(
+        &pr.id,
+        pr.status.as_str(),
+        &pr.amount.map_or(JsValue::NULL, integer),
+        pr.currency.as_deref(),
+        pr.redirect_url.as_deref(),
+        pr.reference_id.as_deref(),
+        pr.checkout_url.as_deref(),
+        pr.created_at.as_deref(),
+        pr.expires_at.as_deref(),
+        &pr.raw_json,
+    )
 }
 
 fn field_errors_to_js(errors: &[FieldError]) -> js_sys::Array {
-    errors
-        .iter()
-        .map(|e| {
-            let o = js_sys::Object::new();
-            set(&o, "field", &JsValue::from_str(&e.field));
-            set(&o, "code", &JsValue::from_str(e.code));
-            set(&o, "message", &JsValue::from_str(&e.message));
-            JsValue::from(o)
-        })
-        .collect()
+    errors.iter().map(|e| field_error(&e.field, e.code, &e.message)).collect()
 }
 
 /// `{ ok: true, value }` or `{ ok: false, errors }`.
 pub(crate) fn validation_result_to_js(result: Result<NewPaymentRequest, ValidationErrors>) -> JsValue {
-    let o = js_sys::Object::new();
     match result {
-        Ok(r) => {
-            set(&o, "ok", &JsValue::TRUE);
-            let value = js_sys::Object::new();
-            set(&value, "amount", &integer(r.amount() as i64));
-            set(&value, "currency", &JsValue::from_str(r.currency()));
-            set(&value, "redirectUrl", &JsValue::from_str(r.redirect_url()));
-            set(&value, "referenceId", &opt_str(r.reference_id()));
-            set(&o, "value", &value);
-        }
-        Err(ValidationErrors(errors)) => {
-            set(&o, "ok", &JsValue::FALSE);
-            set(&o, "errors", &field_errors_to_js(&errors));
-        }
+        Ok(r) => valid_result(&integer(r.amount() as i64), r.currency(), r.redirect_url(), r.reference_id()),
+        Err(ValidationErrors(errors)) => invalid_result(&field_errors_to_js(&errors)),
     }
-    o.into()
 }
 
 /// The JS class of each core error: callers branch on it with `instanceof`.

@@ -102,6 +102,32 @@ test("a throwing getter is a validation error, not a crash", () => {
   assert.equal(validatePaymentRequest(valid).ok, true, "the instance still works");
 });
 
+test("results have exactly the documented shape: referenceId null when absent, keys in order", () => {
+  const good = validatePaymentRequest({ amount: 1999n, currency: "usd", redirectUrl: "https://Shop.example/a/../r" });
+  assert.deepEqual(good, {
+    ok: true,
+    value: { amount: 1999, currency: "USD", redirectUrl: "https://shop.example/r", referenceId: null },
+  });
+  assert.deepEqual(Object.keys(good.value), ["amount", "currency", "redirectUrl", "referenceId"]);
+  assert.equal(validatePaymentRequest({ ...valid, referenceId: "o-1" }).value.referenceId, "o-1");
+  const bad = validatePaymentRequest({ ...valid, amount: true });
+  assert.deepEqual(Object.keys(bad), ["ok", "errors"]);
+  assert.deepEqual(Object.keys(bad.errors[0]), ["field", "code", "message"]);
+  assert.deepEqual(bad.errors[0], {
+    field: "amount",
+    code: "amount_not_number",
+    message: "amount must be a number or a BigInt, not a boolean: e.g. 1999 for 19.99 USD",
+  });
+});
+
+test("a Proxy whose traps throw is a validation error, not an exception", () => {
+  const keysThrow = new Proxy(valid, { ownKeys() { throw new Error("boom"); } });
+  assert.deepEqual(codesOf(keysThrow), ["input:input_not_object"]);
+  const getThrows = new Proxy(valid, { get(t, k) { if (k === "currency") throw new Error("boom"); return t[k]; } });
+  assert.deepEqual(codesOf(getThrows), ["currency:currency_not_string"]);
+  assert.equal(validatePaymentRequest(valid).ok, true, "the instance still works");
+});
+
 test("invalid input rejects with a ValidationError before any network call", async () => {
   const sandbox = await startSandbox();
   const client = new PaymentClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, baseUrl: sandbox.url });
