@@ -46,6 +46,11 @@ export function fieldOf(o, k) {
   }
 }
 
+/** `o[k] = v` on a fresh plain object. */
+export function put(o, k, v) {
+  o[k] = v;
+}
+
 // An absent optional string comes from the wasm as undefined; the API's JS
 // shape has null there.
 export function validResult(amount, currency, redirectUrl, referenceId) {

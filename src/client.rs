@@ -383,7 +383,7 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
                 Ok(response) if (200..300).contains(&response.status) => return Ok(response),
                 Ok(response) => {
                     let after = response
-                        .header("retry-after")
+                        .header(crate::http::RETRY_AFTER)
                         .and_then(|v| retry::parse_retry_after(v, self.platform.now_ms()));
                     (api_error(call.op, &response, after), after)
                 }
@@ -407,7 +407,10 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
 }
 
 fn request_id(response: &Response) -> Option<String> {
-    response.header("x-request-id").or_else(|| response.header("request-id")).map(|s| crate::text::clip(s, 200))
+    response
+        .header(crate::http::REQUEST_ID[0])
+        .or_else(|| response.header(crate::http::REQUEST_ID[1]))
+        .map(|s| crate::text::clip(s, 200))
 }
 
 fn parse_body(op: Operation, response: &Response) -> Result<json::Value, Error> {

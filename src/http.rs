@@ -64,12 +64,23 @@ impl fmt::Debug for Request {
     }
 }
 
+/// `Retry-After`, read on 429 and 5xx answers.
+pub const RETRY_AFTER: &str = "retry-after";
+/// The request id header, and the name some gateways use instead.
+pub const REQUEST_ID: [&str; 2] = ["x-request-id", "request-id"];
+/// The response headers the client reads; a transport may keep only these
+/// (the fetch transport in `bindings/` does).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub const READ_HEADERS: [&str; 3] = [RETRY_AFTER, REQUEST_ID[0], REQUEST_ID[1]];
+
 /// One HTTP response, with its body read in full.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// The status code.
     pub status: u16,
-    /// Header names (lower-case) and values.
+    /// Header names (lower-case) and values: at least `retry-after`,
+    /// `x-request-id` and `request-id` when the response has them (the only
+    /// ones the client reads).
     pub headers: Vec<(String, String)>,
     /// The body text.
     pub body: String,

@@ -33,9 +33,14 @@ extern "C" {
 
     type FetchHeaders;
     #[wasm_bindgen(method)]
-    fn get(this: &FetchHeaders, name: &str) -> JsValue;
-    #[wasm_bindgen(method, js_name = forEach)]
-    fn for_each(this: &FetchHeaders, f: &mut dyn FnMut(JsValue, JsValue));
+    fn get(this: &FetchHeaders, name: &str) -> Option<String>;
+}
+
+#[wasm_bindgen(module = "/js/objects.js")]
+extern "C" {
+    /// `object[key] = value` on a fresh plain object (no `Reflect.set`
+    /// wrapper that catches exceptions that cannot happen).
+    fn put(object: &js_sys::Object, key: &str, value: &JsValue);
 }
 
 /// Sends requests with the global `fetch`.
@@ -57,10 +62,7 @@ fn describe(error: &JsValue) -> String {
     detail
 }
 
-fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
-}
+use put as set;
 
 impl Transport for FetchTransport {
     async fn send(&self, request: &Request) -> Result<Response, TransportError> {
@@ -85,15 +87,14 @@ impl Transport for FetchTransport {
         let response: FetchResponse = super::platform::settled(&promise).await.map_err(connect)?.unchecked_into();
         let status = response.status();
         let js_headers = response.headers();
-        let mut headers = Vec::new();
-        js_headers.for_each(&mut |value, name| {
-            if let (Some(name), Some(value)) = (name.as_string(), value.as_string()) {
-                headers.push((name.to_ascii_lowercase(), value));
-            }
-        });
+        // Only the headers the core reads: each copied string costs.
+        let headers = crate::http::READ_HEADERS
+            .iter()
+            .filter_map(|&name| Some((name.to_owned(), js_headers.get(name)?)))
+            .collect();
         let body = super::platform::settled(&response.text()).await.map_err(|e| TransportError::Body {
             status,
-            request_id: js_headers.get("x-request-id").as_string(),
+            request_id: js_headers.get(crate::http::REQUEST_ID[0]),
             detail: describe(&e),
         })?;
         guard.disarm();
