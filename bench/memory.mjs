@@ -7,11 +7,12 @@
 // fetches; payreq is not even imported then).
 // The linear memory is read without any public API: WebAssembly.Instance is
 // wrapped before payreq loads, to catch payreq's instance as the glue makes it
-// (as tests/js/node/memory.test.mjs does; the Node entry is one bundled
+// (tests/support/payreq-memory.mjs, shared with tests/js/node/memory.test.mjs; the Node entry is one bundled
 // module, so its glue is not the package's payreq.js file).
 // Prints one JSON line.
 //   node --expose-gc bench/memory.mjs BASE_URL payreq|fetch
 import { rawCreator, REQUEST, SANDBOX_CLIENT } from "./lib.mjs";
+import { catchPayreqMemory } from "../tests/support/payreq-memory.mjs";
 
 const [baseUrl, mode] = process.argv.slice(2);
 if (typeof globalThis.gc !== "function") throw new Error("run with --expose-gc");
@@ -21,19 +22,12 @@ let create;
 let wasmMemory = () => null;
 let done = () => {};
 if (mode === "payreq") {
-  const RealInstance = WebAssembly.Instance;
-  let memory;
-  WebAssembly.Instance = function Instance(module, imports) {
-    const instance = new RealInstance(module, imports);
-    if (WebAssembly.Module.exports(module).some((e) => e.name === "paymentclient_createPaymentRequest")) {
-      memory = instance.exports.memory;
-    }
-    return instance;
-  };
+  const memoryOf = catchPayreqMemory();
   const { PaymentClient } = await import("payreq");
   const client = new PaymentClient({ ...SANDBOX_CLIENT, baseUrl, rateLimit: 0, maxRetries: 0 });
   create = () => client.createPaymentRequest(REQUEST);
   wasmMemory = () => {
+    const memory = memoryOf();
     if (!(memory instanceof WebAssembly.Memory)) throw new Error("payreq's wasm instance was not seen");
     return memory.buffer.byteLength;
   };

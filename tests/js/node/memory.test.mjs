@@ -6,18 +6,9 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { startSandbox, CLIENT_ID, CLIENT_SECRET } from "../support/sandbox.mjs";
+import { catchPayreqMemory } from "../../support/payreq-memory.mjs";
 
-// The package does not expose its memory: catch payreq's instance as the glue makes it.
-const RealInstance = WebAssembly.Instance;
-let memory;
-WebAssembly.Instance = function Instance(module, imports) {
-  const instance = new RealInstance(module, imports);
-  if (WebAssembly.Module.exports(module).some((e) => e.name === "paymentclient_createPaymentRequest")) {
-    memory = instance.exports.memory;
-  }
-  return instance;
-};
-
+const memoryOf = catchPayreqMemory();
 const { PaymentClient } = await import("payreq");
 const sandbox = await startSandbox(["--rate-limit", "100000"]);
 after(() => sandbox.stop());
@@ -33,6 +24,7 @@ test("2,000 requests after a warm-up do not grow wasm memory", async () => {
     assert.equal(pr.status, "pending");
   };
   for (let i = 0; i < 300; i++) await one(i);
+  const memory = memoryOf();
   assert.ok(memory instanceof WebAssembly.Memory, "payreq's wasm instance was seen");
   const before = memory.buffer.byteLength;
   for (let i = 0; i < 2_000; i++) await one(i);
