@@ -85,5 +85,13 @@ export function paymentRequest(id, status, amount, currency, redirectUrl, refere
   };
 }
 
+/** `promise.then(v => callback(true, v), e => callback(false, e))`: one callback for both outcomes. */
+function settle(promise, callback) {
+  promise.then(
+    (v) => callback(true, v),
+    (e) => callback(false, e),
+  );
+}
+
 /** The functions the wasm calls without a conversion, as one namespace: wasm-bindgen imports each bare function of a snippet as its own module entry, and a bundler warns about the duplicate keys that makes. */
-export const plain = { kind, keysOf, fieldOf, invalidResult };
+export const plain = { kind, keysOf, fieldOf, invalidResult, settle };

@@ -102,18 +102,16 @@ impl Wakeup {
 }
 
 /// The outcome of a JS promise, as a future: what js-sys's `JsFuture` does,
-/// in less code (issue 6). A promise cannot be unsubscribed from, so its two
-/// callbacks live until it settles, even past the future (an aborted `fetch`
-/// rejects later); the first to run frees both, and with them the state.
+/// in less code (issue 6). A promise cannot be unsubscribed from, so its
+/// callback lives until it settles, even past the future (an aborted `fetch`
+/// rejects later); when it runs it frees itself, and with it the state. One
+/// closure for both outcomes (`js/objects.js` `settle`), not two per promise.
 pub(crate) fn settled(promise: &js_sys::Promise) -> impl Future<Output = Result<JsValue, JsValue>> {
     let state = Rc::new(Settle::default());
-    let callback = |ok: bool| {
-        let state = Rc::clone(&state);
-        Closure::<dyn FnMut(JsValue)>::new(move |value| state.finish(if ok { Ok(value) } else { Err(value) }))
-    };
-    let (resolve, reject) = (callback(true), callback(false));
-    let _ = promise.then2(&resolve, &reject);
-    *state.callbacks.borrow_mut() = Some((resolve, reject));
+    let shared = Rc::clone(&state);
+    let callback = Callback::new(move |ok: bool, value| shared.finish(if ok { Ok(value) } else { Err(value) }));
+    settle(promise, &callback);
+    *state.callback.borrow_mut() = Some(callback);
     poll_fn(move |cx| match state.result.borrow_mut().take() {
         Some(result) => Poll::Ready(result),
         None => {
@@ -123,23 +121,30 @@ pub(crate) fn settled(promise: &js_sys::Promise) -> impl Future<Output = Result<
     })
 }
 
-type Callback = Closure<dyn FnMut(JsValue)>;
+type Callback = Closure<dyn FnMut(bool, JsValue)>;
+
+#[wasm_bindgen(module = "/js/objects.js")]
+extern "C" {
+    /// `promise.then(v => callback(true, v), e => callback(false, e))`.
+    #[wasm_bindgen(js_namespace = plain)]
+    fn settle(promise: &js_sys::Promise, callback: &Callback);
+}
 
 #[derive(Default)]
 struct Settle {
     result: RefCell<Option<Result<JsValue, JsValue>>>,
     waker: RefCell<Option<Waker>>,
-    callbacks: RefCell<Option<(Callback, Callback)>>,
+    callback: RefCell<Option<Callback>>,
 }
 
 impl Settle {
     fn finish(&self, result: Result<JsValue, JsValue>) {
         *self.result.borrow_mut() = Some(result);
-        // Breaks the cycle (state, callbacks). wasm-bindgen frees a closure
+        // Breaks the cycle (state, callback). wasm-bindgen frees a closure
         // dropped during its own invocation when that invocation returns, so
         // `self` stays valid until then.
-        let callbacks = self.callbacks.borrow_mut().take();
-        drop(callbacks);
+        let callback = self.callback.borrow_mut().take();
+        drop(callback);
         let waker = self.waker.borrow_mut().take();
         if let Some(waker) = waker {
             waker.wake();
