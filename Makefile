@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all tools tools-test build package sandbox demo test lint test-rust test-wasm test-js test-runtimes test-browsers check-size bench fuzz clean
+.PHONY: all tools tools-test build package sandbox demo test lint test-rust test-wasm test-js test-runtimes test-browsers check-size size-report bench fuzz clean
 
 all: build
 
@@ -60,8 +60,14 @@ test-browsers: tools-test build sandbox
 	@node tests/runtimes/browsers.mjs
 
 # The byte budget of the shipped entries (deterministic, so a check): scripts/check-size.sh.
+# Then where the wasm's bytes go, per Rust module and function (scripts/size-report.mjs).
 check-size: build
 	@bash scripts/check-size.sh
+	@node scripts/size-report.mjs --top 10
+
+# Where the wasm's bytes go, per Rust module (raw and gzip) and the largest functions.
+size-report: build
+	@node scripts/size-report.mjs --top 30
 
 # Speed, size and memory against stripe-node, openai-node, raw fetch and pure JS,
 # as ratios within one run: writes bench/results.md and bench/results.json.
