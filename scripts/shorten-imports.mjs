@@ -10,6 +10,7 @@
 // Usage: node scripts/shorten-imports.mjs <dir with payreq_bg.wasm and payreq.js>
 import fs from "node:fs";
 import path from "node:path";
+import { encodeLeb, encodeName, leb, readName, skipDesc } from "./wasm-binary.mjs";
 
 const dir = process.argv[2];
 const wasmPath = path.join(dir, "payreq_bg.wasm");
@@ -19,48 +20,6 @@ const SHORT_MODULE = "w";
 
 const bytes = fs.readFileSync(wasmPath);
 let js = fs.readFileSync(jsPath, "utf8");
-
-function leb(buf, pos) {
-  let value = 0, shift = 0, byte;
-  do {
-    byte = buf[pos++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, pos];
-}
-function encodeLeb(n) {
-  const out = [];
-  do {
-    let byte = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-function readName(buf, pos) {
-  const [len, start] = leb(buf, pos);
-  return [buf.subarray(start, start + len).toString("utf8"), start + len];
-}
-const encodeName = (s) => Buffer.concat([encodeLeb(Buffer.byteLength(s)), Buffer.from(s, "utf8")]);
-/** Skips the description of an import of `kind`, returning the position after it. */
-function skipDesc(buf, kind, pos) {
-  const limits = (p) => {
-    const flags = buf[p++];
-    [, p] = leb(buf, p);
-    if (flags & 1) [, p] = leb(buf, p);
-    return p;
-  };
-  switch (kind) {
-    case 0: return leb(buf, pos)[1]; // function: type index
-    case 1: return limits(pos + 1); // table: reference type, limits
-    case 2: return limits(pos); // memory: limits
-    case 3: return pos + 2; // global: value type, mutability
-    case 4: return leb(buf, pos + 1)[1]; // tag: attribute, type index
-    default: throw new Error(`unknown import kind ${kind}`);
-  }
-}
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 function shortName(i) {

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
+import { leb as lebAt, readName, skipDesc } from "./wasm-binary.mjs";
 
 const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), "..");
 const args = process.argv.slice(2);
@@ -45,17 +46,7 @@ execFileSync("wasm-opt", [...flags, "-g", input, "-o", named], { stdio: ["ignore
 const bytes = fs.readFileSync(named);
 fs.rmSync(path.dirname(named), { recursive: true, force: true });
 
-function leb(pos) {
-  let value = 0;
-  let shift = 0;
-  let byte;
-  do {
-    byte = bytes[pos++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, pos];
-}
+const leb = (pos) => lebAt(bytes, pos);
 
 // Sections: imports (to count imported functions), code (bodies), data, name.
 let importedFunctions = 0;
@@ -69,33 +60,13 @@ while (pos < bytes.length) {
   [size, pos] = leb(pos + 1);
   const end = pos + size;
   if (id === 2) {
-    let count;
-    let p;
-    [count, p] = leb(pos);
+    let [count, p] = leb(pos);
     for (let i = 0; i < count; i++) {
-      for (let s = 0; s < 2; s++) {
-        let len;
-        [len, p] = leb(p);
-        p += len;
-      }
+      [, p] = readName(bytes, p); // module
+      [, p] = readName(bytes, p); // name
       const kind = bytes[p++];
-      if (kind === 0) {
-        importedFunctions++;
-        [, p] = leb(p);
-      } else if (kind === 1) {
-        p += 1; // reftype
-        const flags = bytes[p++];
-        [, p] = leb(p);
-        if (flags & 1) [, p] = leb(p);
-      } else if (kind === 2) {
-        const flags = bytes[p++];
-        [, p] = leb(p);
-        if (flags & 1) [, p] = leb(p);
-      } else if (kind === 3) {
-        p += 2;
-      } else {
-        throw new Error(`size-report: unknown import kind ${kind}`);
-      }
+      if (kind === 0) importedFunctions++;
+      p = skipDesc(bytes, kind, p);
     }
   } else if (id === 10) {
     let count;
