@@ -77,13 +77,8 @@ export const REQUEST = {
   referenceId: "order-42",
 };
 
-/**
- * The baseline of a create: `POST /payment/request` with the global `fetch`
- * and a token fetched here, once (never printed), with the headers payreq
- * sends (accept, authorization, content-type, a fresh idempotency-key) and
- * the same JSON body; the response is read with `res.json()`.
- */
-export async function rawCreator(baseUrl) {
+/** `Bearer <token>` for the sandbox client, fetched once with the global `fetch` (never printed). */
+async function sandboxBearer(baseUrl) {
   const basic = Buffer.from(`${SANDBOX_CLIENT.clientId}:${SANDBOX_CLIENT.clientSecret}`).toString("base64");
   const tokenResponse = await fetch(`${baseUrl}/oauth/token`, {
     method: "POST",
@@ -92,6 +87,17 @@ export async function rawCreator(baseUrl) {
   });
   if (tokenResponse.status !== 200) throw new Error(`token endpoint answered ${tokenResponse.status}`);
   const bearer = `Bearer ${(await tokenResponse.json()).access_token}`;
+  return bearer;
+}
+
+/**
+ * The baseline of a create: `POST /payment/request` with the global `fetch`
+ * and a token fetched here, once (never printed), with the headers payreq
+ * sends (accept, authorization, content-type, a fresh idempotency-key) and
+ * the same JSON body; the response is read with `res.json()`.
+ */
+export async function rawCreator(baseUrl) {
+  const bearer = await sandboxBearer(baseUrl);
   const body = {
     amount: REQUEST.amount,
     currency: REQUEST.currency,
@@ -112,5 +118,56 @@ export async function rawCreator(baseUrl) {
     const pr = await res.json();
     if (res.status !== 201 || pr.status !== "pending") throw new Error(`fetch: status ${res.status}`);
     return pr;
+  };
+}
+
+/**
+ * The floor of any client that keeps issue 6's promises on a request: what
+ * rawCreator sends, plus what every payreq attempt must also do in JS: an
+ * `AbortController` and a timer per attempt (cleared after), the body read as
+ * text and parsed, and the camelCase resource built. No validation, retries
+ * or limiter. The bench prints its ratio to raw fetch beside payreq's, so the
+ * part of payreq's overhead that any client pays is visible.
+ */
+export async function minimalCreator(baseUrl) {
+  const bearer = await sandboxBearer(baseUrl);
+  return async function create(input = REQUEST) {
+    const body = JSON.stringify({
+      amount: input.amount,
+      currency: input.currency,
+      redirect_url: input.redirectUrl,
+      reference_id: input.referenceId,
+    });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 30_000);
+    try {
+      const res = await fetch(`${baseUrl}/payment/request`, {
+        method: "POST",
+        headers: {
+          accept: "application/json",
+          authorization: bearer,
+          "content-type": "application/json",
+          "idempotency-key": randomUUID(),
+        },
+        body,
+        signal: controller.signal,
+      });
+      const raw = JSON.parse(await res.text());
+      if (res.status !== 201 || raw.status !== "pending") throw new Error(`minimal client: status ${res.status}`);
+      return {
+        id: raw.id,
+        status: raw.status,
+        amount: raw.amount,
+        currency: raw.currency,
+        redirectUrl: raw.redirect_url,
+        referenceId: raw.reference_id ?? null,
+        checkoutUrl: raw.checkout_url ?? null,
+        createdAt: raw.created_at ?? null,
+        expiresAt: raw.expires_at ?? null,
+        raw,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
