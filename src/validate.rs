@@ -371,14 +371,17 @@ fn check_currency(input: &Input) -> Result<String, FieldError> {
 /// Checks a URL's raw text for what the WHATWG parser would silently repair.
 /// `codes` are the field's codes for whitespace and for a backslash.
 fn check_raw_url(field: &'static str, codes: [&'static str; 2], text: &str) -> Result<(), FieldError> {
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Bytes first: in the size-optimised wasm a byte loop is several times
+    // faster than decoding chars, and ASCII text with no byte up to a space
+    // and none from DEL up has no white space or control character.
+    if text.bytes().any(|b| !(b'!'..0x7f).contains(&b)) && text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(FieldError::new(
             field,
             codes[0],
             cat(&[field, " contains whitespace or control characters: percent-encode them or remove them"]),
         ));
     }
-    if text.contains(&['\\'][..]) {
+    if crate::text::has_byte(text, b'\\') {
         return Err(FieldError::new(field, codes[1], cat(&[field, " contains a backslash: use forward slashes"])));
     }
     Ok(())
@@ -466,7 +469,7 @@ fn check_reference_id(input: &Input) -> Result<Option<String>, FieldError> {
             "referenceId is longer than 255 characters: shorten it",
         ));
     }
-    if text.chars().any(char::is_control) {
+    if text.bytes().any(|b| !(b' '..0x7f).contains(&b)) && text.chars().any(char::is_control) {
         return Err(FieldError::new(
             F,
             "reference_id_control_chars",
