@@ -1,12 +1,10 @@
-// Plain-object plumbing for the wasm core (src/bindings/convert.rs): the type
-// of a value, an object's own fields (a throwing getter or Proxy trap reads as
-// UNREADABLE), and the result objects, each built in one call instead of one
+// Plain-object plumbing for the wasm core (src/bindings/convert.rs): an input's
+// top level as one string (a throwing getter or Proxy trap reads as
+// unreadable), and the result objects, each built in one call instead of one
 // Reflect.set per property. No rule lives here: the core decides everything.
 
-const UNREADABLE = Object.freeze({});
-
-/** The type of `v` as the core's `Input` needs it. */
-export function kind(v) {
+/** The type of `v` as the core's `Input` needs it (11, unreadable, is never returned: see snapshot). */
+function kind(v) {
   switch (typeof v) {
     case "undefined":
       return 0;
@@ -24,26 +22,86 @@ export function kind(v) {
       return 9;
   }
   if (v === null) return 1;
-  if (v === UNREADABLE) return 11;
   return Array.isArray(v) ? 7 : 10;
 }
 
-/** `Object.keys(o)`, or undefined when a Proxy trap throws. */
-export function keysOf(o) {
-  try {
-    return Object.keys(o);
-  } catch {
-    return undefined;
+/** Appends `v` to a snapshot's numbers: its kind, then the number itself, or the length of its text (returned, to append to the text). */
+function value(numbers, v) {
+  const k = kind(v);
+  numbers.push(k);
+  if (k === 4) numbers.push(v);
+  else if (k === 5 || k === 6) {
+    const text = k === 5 ? v : String(v);
+    numbers.push(text.length);
+    return text;
   }
+  return "";
 }
 
-/** `o[k]`, or UNREADABLE when a getter or Proxy trap throws. */
-export function fieldOf(o, k) {
-  try {
-    return o[k];
-  } catch {
-    return UNREADABLE;
+let pending; // the numbers of the last snapshot, when they did not fit
+
+/**
+ * The top level of `v` for src/snapshot.rs, in one call: its texts (keys,
+ * strings, BigInts' decimal digits) concatenated, returned; and numbers,
+ * written to `out`: how many there are, the text's length, then the kind of
+ * `v` (11 when a Proxy trap throws listing its keys) and, for an object, per
+ * own enumerable key in order, the key's length and value(its field), kind
+ * 11 when the read throws. Lengths are in UTF-16 units. When the numbers do
+ * not fit in `out`, only their count is written, and snapshotNumbers gives them.
+ */
+export function snapshot(v, out) {
+  const numbers = [0, 0];
+  let text = "";
+  if (kind(v) !== 10) text = value(numbers, v);
+  else {
+    let keys = [];
+    try {
+      keys = Object.keys(v);
+      numbers.push(10);
+    } catch {
+      numbers.push(11);
+    }
+    for (const key of keys) {
+      numbers.push(key.length);
+      text += key;
+      try {
+        text += value(numbers, v[key]);
+      } catch {
+        numbers.push(11);
+      }
+    }
   }
+  numbers[0] = numbers.length;
+  numbers[1] = text.length;
+  if (numbers.length <= out.length) out.set(numbers);
+  else {
+    out[0] = numbers.length;
+    pending = numbers;
+  }
+  return text;
+}
+
+/** The numbers of the last snapshot, when they did not fit. */
+export function snapshotNumbers(out) {
+  out.set(pending);
+  pending = undefined;
+}
+
+/**
+ * `new URL(text)` as one string for src/urls.rs `decode_parsed`: `1` when it
+ * has a user name or password (else `0`), the protocol (with its colon), the
+ * hostname, a space (never in a hostname) and the href; or, when the parser
+ * throws, `!` and its message (`?` when it has none).
+ */
+export function parseUrl(text) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch (e) {
+    const message = e?.message;
+    return typeof message === "string" ? "!" + message : "?";
+  }
+  return (url.username || url.password ? "1" : "0") + url.protocol + url.hostname + " " + url.href;
 }
 
 /** `o[k] = v` on a fresh plain object. */
@@ -51,18 +109,28 @@ export function put(o, k, v) {
   o[k] = v;
 }
 
-// An absent optional string comes from the wasm as undefined; the API's JS
-// shape has null there.
-export function validResult(amount, currency, redirectUrl, referenceId) {
-  return { ok: true, value: { amount, currency, redirectUrl, referenceId: referenceId ?? null } };
+/**
+ * `{ ok: true, value }`: `text` holds the currency (`a` UTF-16 units), the
+ * redirectUrl (`b` units) and, when `reference`, the referenceId (the rest).
+ */
+export function validResult(amount, text, a, b, reference) {
+  return {
+    ok: true,
+    value: { amount, currency: text.slice(0, a), redirectUrl: text.slice(a, a + b), referenceId: reference ? text.slice(a + b) : null },
+  };
 }
 
-export function invalidResult(errors) {
-  return { ok: false, errors };
-}
-
-export function fieldError(field, code, message) {
-  return { field, code, message };
+/**
+ * `[{ field, code, message }]` from src/snapshot.rs `Texts`: `text` cut at
+ * each of `lengths` (UTF-16 units), three strings an error; as
+ * `{ ok: false, errors }` when `result`.
+ */
+export function fieldErrors(text, lengths, result) {
+  const errors = [];
+  let at = 0;
+  const next = (i) => text.slice(at, (at += lengths[i]));
+  for (let i = 0; i + 2 < lengths.length; i += 3) errors.push({ field: next(i), code: next(i + 1), message: next(i + 2) });
+  return result ? { ok: false, errors } : errors;
 }
 
 /** The resource; `raw` is JSON text the core has already parsed once. */
@@ -94,4 +162,4 @@ function settle(promise, callback) {
 }
 
 /** The functions the wasm calls without a conversion, as one namespace: wasm-bindgen imports each bare function of a snippet as its own module entry, and a bundler warns about the duplicate keys that makes. */
-export const plain = { kind, keysOf, fieldOf, invalidResult, settle };
+export const plain = { settle };

@@ -128,6 +128,33 @@ test("a Proxy whose traps throw is a validation error, not an exception", () => 
   assert.equal(validatePaymentRequest(valid).ok, true, "the instance still works");
 });
 
+test("any keys and texts cross into the wasm intact: many keys, unicode, lone surrogates, BigInt, -0", () => {
+  // More keys than one call's buffer of numbers holds (the wasm asks again for the rest).
+  const many = { ...valid };
+  for (let i = 0; i < 40; i++) many[`extra,${i}`] = i % 2 ? { nested: true } : "x";
+  const errors = validatePaymentRequest(many).errors;
+  assert.equal(errors.length, 40);
+  assert.deepEqual(errors.map((e) => e.field), Array.from({ length: 40 }, (_, i) => `extra,${i}`));
+  assert.ok(errors.every((e) => e.code === "unknown_field"));
+  // Non-ASCII and astral keys and values; a lone surrogate reads as U+FFFD, as any JS string in the wasm does.
+  const keys = ["ünï", "😀x", "a\ud800b", "", "\u0000"];
+  const odd = { ...valid, referenceId: "ünï 😀 \ud83d", [keys[0]]: 1, [keys[1]]: "😀", [keys[2]]: null, [keys[3]]: 1n, [keys[4]]: -0 };
+  assert.deepEqual(
+    validatePaymentRequest(odd).errors.map((e) => `${e.field}|${e.message}`),
+    ["ünï", "😀x", "a\ufffdb", "", "\u0000"].map((k) => `${k}|unknown field \`${k}\`: the fields are amount, currency, redirectUrl, referenceId`),
+  );
+  const ok = validatePaymentRequest({ ...valid, amount: 2n ** 60n, referenceId: "ünï 😀 \ud83d", redirectUrl: "https://Bücher.example/ä?q=😀" });
+  assert.deepEqual(ok.value, {
+    amount: 2n ** 60n,
+    currency: "USD",
+    redirectUrl: "https://xn--bcher-kva.example/%C3%A4?q=%F0%9F%98%80",
+    referenceId: "ünï 😀 \ufffd",
+  });
+  assert.equal(codesOf({ ...valid, amount: -0 })[0], "amount:amount_negative_zero");
+  assert.equal(codesOf({ ...valid, amount: 2 ** 53 + 2 })[0], "amount:amount_unsafe_integer");
+  assert.equal(validatePaymentRequest({ ...valid, amount: Number.MAX_SAFE_INTEGER }).value.amount, Number.MAX_SAFE_INTEGER);
+});
+
 test("invalid input rejects with a ValidationError before any network call", async () => {
   const sandbox = await startSandbox();
   const client = new PaymentClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, baseUrl: sandbox.url });
