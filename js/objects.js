@@ -88,20 +88,28 @@ export function snapshotNumbers(out) {
 }
 
 /**
- * `new URL(text)` as one string for src/urls.rs `decode_parsed`: `1` when it
- * has a user name or password (else `0`), the protocol (with its colon), the
- * hostname, a space (never in a hostname) and the href; or, when the parser
- * throws, `!` and its message (`?` when it has none).
+ * `new URL(text)` for src/urls.rs `decode_parsed`. Its href is ASCII, and
+ * starts with the protocol and holds the hostname, so `out` gets positions
+ * in it: 1 when there is a user name or password (else 0), the protocol's
+ * length without its colon, where the hostname starts and its length; the
+ * href is returned only when it differs from `text`. When the parser
+ * throws, `out[0]` is 2 and its message is returned.
  */
-export function parseUrl(text) {
+export function parseUrl(text, out) {
   let url;
   try {
     url = new URL(text);
   } catch (e) {
+    out[0] = 2;
     const message = e?.message;
-    return typeof message === "string" ? "!" + message : "?";
+    return typeof message === "string" ? message : "invalid URL";
   }
-  return (url.username || url.password ? "1" : "0") + url.protocol + url.hostname + " " + url.href;
+  const { href, hostname } = url;
+  out[0] = url.username || url.password ? 1 : 0;
+  out[1] = url.protocol.length - 1;
+  out[2] = href.indexOf(hostname);
+  out[3] = hostname.length;
+  return href === text ? "" : href;
 }
 
 /** `o[k] = v` on a fresh plain object. */

@@ -45,26 +45,23 @@ impl UrlParser for NativeUrls {
     }
 }
 
-/// A URL as `js/objects.js` `parseUrl` writes it: `1` or `0` (whether it has
-/// a user name or password), the protocol with its colon, the hostname, a
-/// space and the href; or `!` and the parser's message, `?` for none.
+/// A URL of `text` as `js/objects.js` `parseUrl` gives it: `returned` is
+/// its href, empty when that is `text`, and `at` holds 1 when it has a user
+/// name or password (else 0), the length of its scheme, and where its
+/// hostname starts in the href and its length; or `at[0]` is 2 and
+/// `returned` is the parser's message. Positions out of range read as empty
+/// parts, never as a panic.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) fn decode_parsed(text: &str) -> Result<ParsedUrl, String> {
-    let (flag, rest) = text.split_at_checked(1).unwrap_or(("?", ""));
-    match flag {
-        "0" | "1" => {}
-        "!" => return Err(rest.to_owned()),
-        _ => return Err("invalid URL".to_owned()),
+pub(crate) fn decode_parsed(text: &str, returned: String, at: [f64; 4]) -> Result<ParsedUrl, String> {
+    if at[0] == 2.0 {
+        return Err(returned);
     }
-    // The protocol ends at the first colon, the hostname at the first space.
-    let (scheme, rest) = rest.split_once(&[':'][..]).unwrap_or_default();
-    let (hostname, href) = rest.split_once(&[' '][..]).unwrap_or_default();
-    Ok(ParsedUrl {
-        href: href.to_owned(),
-        scheme: scheme.to_owned(),
-        has_userinfo: flag == "1",
-        hostname: hostname.to_owned(),
-    })
+    let href = if returned.is_empty() { text.to_owned() } else { returned };
+    let part = |start: f64, len: f64| {
+        let start = start as usize;
+        href.get(start..start.saturating_add(len as usize)).unwrap_or_default().to_owned()
+    };
+    Ok(ParsedUrl { scheme: part(0.0, at[1]), has_userinfo: at[0] == 1.0, hostname: part(at[2], at[3]), href })
 }
 
 /// `localhost`, 127.0.0.0/8 or `[::1]`, on a serialised host.
@@ -112,24 +109,33 @@ mod tests {
     }
 
     #[test]
-    fn decodes_what_parse_url_writes() {
-        let p = decode_parsed("0https:shop.example https://shop.example/a b?x=1:2").unwrap();
-        assert_eq!(p.href, "https://shop.example/a b?x=1:2");
-        assert_eq!((p.scheme.as_str(), p.has_userinfo, p.hostname.as_str()), ("https", false, "shop.example"));
-        let p = decode_parsed("1https:[::1] https://u:p@[::1]:8443/").unwrap();
+    fn decodes_what_parse_url_gives() {
+        let text = "https://shop.example/return";
+        let p = decode_parsed(text, String::new(), [0.0, 5.0, 8.0, 12.0]).unwrap();
+        assert_eq!(
+            p,
+            ParsedUrl {
+                href: text.into(),
+                scheme: "https".into(),
+                has_userinfo: false,
+                hostname: "shop.example".into()
+            }
+        );
+        let p =
+            decode_parsed("https://u:p@[::1]:8443", "https://u:p@[::1]:8443/".into(), [1.0, 5.0, 12.0, 5.0]).unwrap();
         assert_eq!((p.scheme.as_str(), p.has_userinfo, p.hostname.as_str()), ("https", true, "[::1]"));
         assert_eq!(p.href, "https://u:p@[::1]:8443/");
-        let p = decode_parsed("0file: file:///tmp/x").unwrap();
+        let p = decode_parsed("file:///tmp/x", String::new(), [0.0, 4.0, 0.0, 0.0]).unwrap();
         assert_eq!((p.scheme.as_str(), p.hostname.as_str(), p.href.as_str()), ("file", "", "file:///tmp/x"));
-        assert_eq!(decode_parsed("!Invalid URL"), Err("Invalid URL".to_owned()));
-        assert_eq!(decode_parsed("!"), Err(String::new()));
-        for bad in ["?", "", "x", "é"] {
-            assert_eq!(decode_parsed(bad), Err("invalid URL".to_owned()), "{bad:?}");
+        assert_eq!(decode_parsed("x", "Invalid URL".into(), [2.0, 0.0, 0.0, 0.0]), Err("Invalid URL".to_owned()));
+        // Out of range (parseUrl never writes these): empty parts, not a panic.
+        for at in
+            [[0.0, 99.0, 0.0, 0.0], [0.0, 5.0, 1e300, 3.0], [0.0, 5.0, 8.0, f64::INFINITY], [0.0, -1.0, f64::NAN, -3.0]]
+        {
+            let p = decode_parsed(text, String::new(), at).unwrap();
+            assert!(p.scheme.is_empty() || p.hostname.is_empty(), "{at:?}");
         }
-        // Ill-formed (parseUrl never writes these): empty parts, not a panic.
-        for odd in ["0https:host-without-href", "0 https", "0"] {
-            let p = decode_parsed(odd).unwrap();
-            assert!(p.href.is_empty() || p.hostname.is_empty(), "{odd:?}");
-        }
+        let p = decode_parsed("é", String::new(), [0.0, 1.0, 0.0, 1.0]).unwrap();
+        assert_eq!((p.scheme.as_str(), p.hostname.as_str()), ("", ""), "not a char boundary");
     }
 }

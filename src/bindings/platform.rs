@@ -110,10 +110,11 @@ type Callback = Closure<dyn FnMut(bool, JsValue)>;
 
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
-    /// `new URL(text)` and the parts validation reads, as one string
+    /// `new URL(text)`: the parts validation reads, as positions in its href
+    /// (written to `at`) and the href when it differs from `text`
     /// (`crate::urls::decode_parsed`).
     #[wasm_bindgen(js_name = parseUrl)]
-    fn parse_url(text: &str) -> String;
+    fn parse_url(text: &str, at: &mut [f64]) -> String;
     /// `promise.then(v => callback(true, v), e => callback(false, e))`.
     #[wasm_bindgen(js_namespace = plain)]
     fn settle(promise: &js_sys::Promise, callback: &Callback);
@@ -273,8 +274,10 @@ impl Observer for JsObserver {
 pub(crate) struct JsUrls;
 
 impl UrlParser for JsUrls {
-    /// One call and one string each way (not a `URL` object and a call per getter).
+    /// One call (not a `URL` object and a call and a string per getter).
     fn parse(&self, text: &str) -> Result<ParsedUrl, String> {
-        crate::urls::decode_parsed(&parse_url(text))
+        let mut at = [0.0; 4];
+        let returned = parse_url(text, &mut at);
+        crate::urls::decode_parsed(text, returned, at)
     }
 }
