@@ -60,7 +60,9 @@ impl Texts {
 
     /// Field, code and message of each error, in order (`js/objects.js` `fieldErrors`).
     pub(crate) fn errors(errors: &[FieldError]) -> Self {
-        let mut out = Texts::default();
+        // Room for the usual error (under 256 bytes): growing from empty by
+        // doubling would copy the text several times.
+        let mut out = Texts { text: String::with_capacity(256 * errors.len()), lengths: Vec::new() };
         for e in errors {
             out.push(&e.field);
             out.push(e.code);
