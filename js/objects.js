@@ -73,7 +73,8 @@ export function snapshot(v, out) {
   }
   numbers[0] = numbers.length;
   numbers[1] = text.length;
-  if (numbers.length <= out.length) out.set(numbers);
+  // A loop: TypedArray#set from a plain array is slower for a few numbers.
+  if (numbers.length <= out.length) for (let i = 0; i < numbers.length; i++) out[i] = numbers[i];
   else {
     out[0] = numbers.length;
     pending = numbers;
