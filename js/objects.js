@@ -29,12 +29,12 @@ function kind(v) {
 function value(numbers, v) {
   const k = kind(v);
   numbers.push(k);
-  if (k === 4) numbers.push(v);
-  else if (k === 5 || k === 6) {
-    const text = k === 5 ? v : String(v);
-    numbers.push(text.length);
-    return text;
+  if (k === 5 || k === 6) {
+    v = String(v);
+    numbers.push(v.length);
+    return v;
   }
+  if (k === 4) numbers.push(v);
   return "";
 }
 

@@ -244,6 +244,18 @@ mod tests {
     }
 
     #[test]
+    fn utf16_lengths_match_encode_utf16() {
+        let pieces =
+            ["a", "é", "€", "😀", "\u{7f}", "\u{80}", "\u{7ff}", "\u{800}", "\u{ffff}", "\u{10000}", "\u{10ffff}"];
+        for len in 0..20 {
+            for (i, p) in pieces.iter().enumerate() {
+                let s: String = (0..len).map(|j| pieces[(i + j) % pieces.len()]).chain([*p, "xyz"]).collect();
+                assert_eq!(utf16_len(&s), s.encode_utf16().count() as f64, "{s:?}");
+            }
+        }
+    }
+
+    #[test]
     fn results_carry_lengths_in_utf16_units() {
         let mut out = Texts::default();
         for s in ["USD", "", "https://a/,1", "ünï 😀", "\u{fffd}"] {
