@@ -125,6 +125,16 @@ test("a Proxy whose traps throw is a validation error, not an exception", () => 
   assert.deepEqual(codesOf(keysThrow), ["input:input_not_object"]);
   const getThrows = new Proxy(valid, { get(t, k) { if (k === "currency") throw new Error("boom"); return t[k]; } });
   assert.deepEqual(codesOf(getThrows), ["currency:currency_not_string"]);
+  // A revoked Proxy as a field's value (Array.isArray throws on it) reads as unreadable too.
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  assert.deepEqual(validatePaymentRequest({ ...valid, referenceId: proxy }).errors, [
+    {
+      field: "referenceId",
+      code: "reference_id_not_string",
+      message: "referenceId must be a string (your order id, say), not an unreadable value",
+    },
+  ]);
   assert.equal(validatePaymentRequest(valid).ok, true, "the instance still works");
 });
 
