@@ -38,7 +38,7 @@ function value(numbers, v) {
   return "";
 }
 
-let pending; // the numbers of the last snapshot, when they did not fit
+let pending; // the numbers of the last snapshot that were not written
 
 /**
  * The top level of `v` for src/snapshot.rs, in one call: its texts (keys,
@@ -47,7 +47,8 @@ let pending; // the numbers of the last snapshot, when they did not fit
  * `v` (11 when a Proxy trap throws listing its keys) and, for an object, per
  * own enumerable key in order, the key's length and value(its field), kind
  * 11 when the read throws. Lengths are in UTF-16 units. When the numbers do
- * not fit in `out`, only their count is written, and snapshotNumbers gives them.
+ * not fit in `out` (or `out` is detached: a getter made the wasm's memory
+ * grow), they are kept for snapshotNumbers.
  */
 export function snapshot(v, out) {
   const numbers = [0, 0];
@@ -75,17 +76,18 @@ export function snapshot(v, out) {
   numbers[1] = text.length;
   // A loop: TypedArray#set from a plain array is slower for a few numbers.
   if (numbers.length <= out.length) for (let i = 0; i < numbers.length; i++) out[i] = numbers[i];
-  else {
-    out[0] = numbers.length;
-    pending = numbers;
-  }
+  else pending = numbers;
   return text;
 }
 
-/** The numbers of the last snapshot, when they did not fit. */
+/**
+ * The numbers of the last snapshot that were not written (too many, or `out`
+ * went stale: a getter made the wasm's memory grow): into `out` when they
+ * fit; returns how many there are.
+ */
 export function snapshotNumbers(out) {
-  out.set(pending);
-  pending = undefined;
+  if (pending.length <= out.length) out.set(pending);
+  return pending.length;
 }
 
 /**

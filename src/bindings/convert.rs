@@ -19,11 +19,12 @@ extern "C" {
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
     /// The top level of a value: its texts, returned, and its numbers,
-    /// written to `numbers` when they fit, else their count (src/snapshot.rs).
+    /// written to `numbers` when they fit (src/snapshot.rs).
     fn snapshot(value: &JsValue, numbers: &mut [f64]) -> String;
-    /// The numbers of the last snapshot, when they did not fit.
+    /// The numbers of the last snapshot, when they were not written: into
+    /// `numbers` when they fit; returns how many there are.
     #[wasm_bindgen(js_name = snapshotNumbers)]
-    fn snapshot_numbers(numbers: &mut [f64]);
+    fn snapshot_numbers(numbers: &mut [f64]) -> f64;
     /// `{ ok: true, value }` from the amount and a text of the currency (`a`
     /// UTF-16 units), the redirectUrl (`b` units) and, when `reference`, the referenceId.
     #[wasm_bindgen(js_name = validResult)]
@@ -50,21 +51,20 @@ extern "C" {
 
 /// The shape of a JS value, for validation. Only the top level of an object
 /// is read: nested objects are described, not walked. One call and one
-/// string for the whole input (`js/objects.js` `snapshot`), more only for an
-/// object of more than 15 keys.
+/// string for the whole input (`js/objects.js` `snapshot`), two more only for
+/// an object of more than 15 keys.
 pub(crate) fn to_input(value: &JsValue) -> Input {
     let mut numbers = [0.0; 48];
     let text = snapshot(value, &mut numbers);
-    // The first number counts them all.
-    let count = numbers[0] as usize;
-    match numbers.get(1..count) {
-        Some(numbers) => snapshot::decode(&text, numbers),
-        None => {
-            let mut all = vec![0.0; count];
-            snapshot_numbers(&mut all);
-            snapshot::decode(&text, all.get(1..).unwrap_or_default())
-        }
+    // The first number counts them all; 0 when none were written (more than
+    // fit, or the view of this buffer went stale: a getter that calls
+    // payreq made the memory grow). Then they are asked for.
+    if let Some(numbers) = numbers.get(1..numbers[0] as usize) {
+        return snapshot::decode(&text, numbers);
     }
+    let mut all = vec![0.0; snapshot_numbers(&mut []) as usize];
+    snapshot_numbers(&mut all);
+    snapshot::decode(&text, all.get(1..).unwrap_or_default())
 }
 
 fn set(object: &js_sys::Object, key: &str, value: &JsValue) {

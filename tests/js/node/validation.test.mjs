@@ -102,6 +102,21 @@ test("a throwing getter is a validation error, not a crash", () => {
   assert.equal(validatePaymentRequest(valid).ok, true, "the instance still works");
 });
 
+test("a getter that itself calls payreq, and makes the wasm's memory grow, is read correctly", () => {
+  // The nested call needs a bigger heap than any before, so the memory grows
+  // while the outer input is being read (its views of the memory go stale).
+  let size = 1 << 22;
+  const input = {
+    ...valid,
+    get currency() {
+      size *= 2;
+      assert.equal(validatePaymentRequest({ ...valid, referenceId: "x".repeat(size) }).ok, false);
+      return "eur";
+    },
+  };
+  for (let i = 0; i < 2; i++) assert.equal(validatePaymentRequest(input).value.currency, "EUR");
+});
+
 test("results have exactly the documented shape: referenceId null when absent, keys in order", () => {
   const good = validatePaymentRequest({ amount: 1999n, currency: "usd", redirectUrl: "https://Shop.example/a/../r" });
   assert.deepEqual(good, {
