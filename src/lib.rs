@@ -60,6 +60,8 @@ pub mod limiter;
 mod race;
 pub mod retry;
 mod secret;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod snapshot;
 mod text;
 mod urls;
 mod uuid;

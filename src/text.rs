@@ -73,6 +73,12 @@ pub(crate) fn char_count(s: &str) -> usize {
     s.bytes().filter(|b| b & 0xc0 != 0x80).count()
 }
 
+/// Whether `s` holds the ASCII character `b`: a byte loop, where a `char`
+/// search makes a searcher call per char in the size-optimised wasm.
+pub(crate) fn has_byte(s: &str, b: u8) -> bool {
+    s.bytes().any(|x| x == b)
+}
+
 /// snake_case to camelCase: `redirect_url` to `redirectUrl`. Only ASCII
 /// letters change case (every name the API or the SDK uses is ASCII).
 pub(crate) fn snake_to_camel(name: &str) -> String {
@@ -108,6 +114,7 @@ mod tests {
         push_hex4(&mut s, 0xbeef);
         assert_eq!(s, "001fbeef");
         assert_eq!(char_count("aé€😀"), 4);
+        assert!(has_byte("a\\b", b'\\') && has_byte("é#", b'#') && !has_byte("é", b'#') && !has_byte("", b'#'));
         assert_eq!(snake_to_camel("redirect_url"), "redirectUrl");
         assert_eq!(snake_to_camel("a__b_"), "aB");
         assert_eq!(snake_to_camel("referenceId"), "referenceId");

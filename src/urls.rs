@@ -45,6 +45,25 @@ impl UrlParser for NativeUrls {
     }
 }
 
+/// A URL of `text` as `js/objects.js` `parseUrl` gives it: `returned` is
+/// its href, empty when that is `text`, and `at` holds 1 when it has a user
+/// name or password (else 0), the length of its scheme, and where its
+/// hostname starts in the href and its length; or `at[0]` is 2 and
+/// `returned` is the parser's message. Positions out of range read as empty
+/// parts, never as a panic.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn decode_parsed(text: &str, returned: String, at: [f64; 4]) -> Result<ParsedUrl, String> {
+    if at[0] == 2.0 {
+        return Err(returned);
+    }
+    let href = if returned.is_empty() { text.to_owned() } else { returned };
+    let part = |start: f64, len: f64| {
+        let start = start as usize;
+        href.get(start..start.saturating_add(len as usize)).unwrap_or_default().to_owned()
+    };
+    Ok(ParsedUrl { scheme: part(0.0, at[1]), has_userinfo: at[0] == 1.0, hostname: part(at[2], at[3]), href })
+}
+
 /// `localhost`, 127.0.0.0/8 or `[::1]`, on a serialised host.
 pub(crate) fn is_loopback(hostname: &str) -> bool {
     if hostname.eq_ignore_ascii_case("localhost") || hostname == "[::1]" {
@@ -57,7 +76,7 @@ pub(crate) fn is_loopback(hostname: &str) -> bool {
 /// Whether the raw text has a `#`: in a URL without whitespace or
 /// backslashes, the first one always starts the fragment.
 pub(crate) fn has_fragment(raw: &str) -> bool {
-    raw.contains(&['#'][..])
+    crate::text::has_byte(raw, b'#')
 }
 
 /// Whether the raw text has a `?` before any fragment: a query, even an empty one.
@@ -87,5 +106,36 @@ mod tests {
         assert_eq!(NativeUrls.parse("http://2130706433/").unwrap().hostname, "127.0.0.1");
         assert!(NativeUrls.parse("/relative").is_err());
         assert!(has_query("https://a/?") && !has_query("https://a/#?") && has_fragment("https://a/#"));
+    }
+
+    #[test]
+    fn decodes_what_parse_url_gives() {
+        let text = "https://shop.example/return";
+        let p = decode_parsed(text, String::new(), [0.0, 5.0, 8.0, 12.0]).unwrap();
+        assert_eq!(
+            p,
+            ParsedUrl {
+                href: text.into(),
+                scheme: "https".into(),
+                has_userinfo: false,
+                hostname: "shop.example".into()
+            }
+        );
+        let p =
+            decode_parsed("https://u:p@[::1]:8443", "https://u:p@[::1]:8443/".into(), [1.0, 5.0, 12.0, 5.0]).unwrap();
+        assert_eq!((p.scheme.as_str(), p.has_userinfo, p.hostname.as_str()), ("https", true, "[::1]"));
+        assert_eq!(p.href, "https://u:p@[::1]:8443/");
+        let p = decode_parsed("file:///tmp/x", String::new(), [0.0, 4.0, 0.0, 0.0]).unwrap();
+        assert_eq!((p.scheme.as_str(), p.hostname.as_str(), p.href.as_str()), ("file", "", "file:///tmp/x"));
+        assert_eq!(decode_parsed("x", "Invalid URL".into(), [2.0, 0.0, 0.0, 0.0]), Err("Invalid URL".to_owned()));
+        // Out of range (parseUrl never writes these): empty parts, not a panic.
+        for at in
+            [[0.0, 99.0, 0.0, 0.0], [0.0, 5.0, 1e300, 3.0], [0.0, 5.0, 8.0, f64::INFINITY], [0.0, -1.0, f64::NAN, -3.0]]
+        {
+            let p = decode_parsed(text, String::new(), at).unwrap();
+            assert!(p.scheme.is_empty() || p.hostname.is_empty(), "{at:?}");
+        }
+        let p = decode_parsed("é", String::new(), [0.0, 1.0, 0.0, 1.0]).unwrap();
+        assert_eq!((p.scheme.as_str(), p.hostname.as_str()), ("", ""), "not a char boundary");
     }
 }

@@ -3,9 +3,9 @@
 use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::error::{Error, FieldError, ValidationErrors};
+use crate::snapshot::{self, Texts};
 use crate::validate::{Input, NewPaymentRequest, MAX_SAFE_INTEGER};
 use crate::wire::PaymentRequest;
 
@@ -18,23 +18,21 @@ extern "C" {
 
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
-    /// The type of a value: 0 undefined, 1 null, 2 false, 3 true, 4 number,
-    /// 5 string, 6 bigint, 7 array, 8 function, 9 symbol, 10 object,
-    /// 11 a field whose read threw.
-    #[wasm_bindgen(js_namespace = plain)]
-    fn kind(value: &JsValue) -> u32;
-    /// `Object.keys`, or undefined when a Proxy trap throws.
-    #[wasm_bindgen(js_namespace = plain, js_name = keysOf)]
-    fn keys_of(object: &JsValue) -> Option<js_sys::Array>;
-    /// `object[key]`, or a value of kind 11 when the read throws.
-    #[wasm_bindgen(js_namespace = plain, js_name = fieldOf)]
-    fn field_of(object: &JsValue, key: &JsValue) -> JsValue;
+    /// The top level of a value: its texts, returned, and its numbers,
+    /// written to `numbers` when they fit (src/snapshot.rs).
+    fn snapshot(value: &JsValue, numbers: &mut [f64]) -> String;
+    /// The numbers of the last snapshot, when they were not written: into
+    /// `numbers` when they fit; returns how many there are.
+    #[wasm_bindgen(js_name = snapshotNumbers)]
+    fn snapshot_numbers(numbers: &mut [f64]) -> f64;
+    /// `{ ok: true, value }` from the amount and a text of the currency (`a`
+    /// UTF-16 units), the redirectUrl (`b` units) and, when `reference`, the referenceId.
     #[wasm_bindgen(js_name = validResult)]
-    fn valid_result(amount: &JsValue, currency: &str, redirect_url: &str, reference_id: Option<&str>) -> JsValue;
-    #[wasm_bindgen(js_namespace = plain, js_name = invalidResult)]
-    fn invalid_result(errors: &js_sys::Array) -> JsValue;
-    #[wasm_bindgen(js_name = fieldError)]
-    fn field_error(field: &str, code: &str, message: &str) -> JsValue;
+    fn valid_result(amount: &JsValue, text: &str, a: f64, b: f64, reference: bool) -> JsValue;
+    /// `[{ field, code, message }]` from [`Texts::errors`], as
+    /// `{ ok: false, errors }` when `result`.
+    #[wasm_bindgen(js_name = fieldErrors)]
+    fn field_errors(text: &str, lengths: &[f64], result: bool) -> JsValue;
     #[wasm_bindgen(js_name = paymentRequest)]
     #[allow(clippy::too_many_arguments)]
     fn payment_request(
@@ -52,40 +50,21 @@ extern "C" {
 }
 
 /// The shape of a JS value, for validation. Only the top level of an object
-/// is read: nested objects are described, not walked.
+/// is read: nested objects are described, not walked. One call and one
+/// string for the whole input (`js/objects.js` `snapshot`), two more only for
+/// an object of more than 15 keys.
 pub(crate) fn to_input(value: &JsValue) -> Input {
-    shallow(value, true)
-}
-
-fn shallow(value: &JsValue, top: bool) -> Input {
-    match kind(value) {
-        0 => Input::Missing,
-        1 => Input::Null,
-        2 => Input::Bool(false),
-        3 => Input::Bool(true),
-        4 => Input::Number(value.unchecked_into_f64()),
-        5 => Input::String(value.as_string().unwrap_or_default()),
-        6 => {
-            let text = value.unchecked_ref::<js_sys::BigInt>().to_string(10).map(String::from).unwrap_or_default();
-            Input::BigInt(text)
-        }
-        7 => Input::Other("an array"),
-        8 => Input::Function,
-        9 => Input::Other("a symbol"),
-        10 if top => match keys_of(value) {
-            Some(keys) => Input::Object(
-                keys.iter()
-                    .filter_map(|key| {
-                        let name = key.as_string()?;
-                        Some((name, shallow(&field_of(value, &key), false)))
-                    })
-                    .collect(),
-            ),
-            None => Input::Other("an unreadable value"),
-        },
-        10 => Input::Other("an object"),
-        _ => Input::Other("an unreadable value"),
+    let mut numbers = [0.0; 48];
+    let text = snapshot(value, &mut numbers);
+    // The first number counts them all; 0 when none were written (more than
+    // fit, or the view of this buffer went stale: a getter that calls
+    // payreq made the memory grow). Then they are asked for.
+    if let Some(numbers) = numbers.get(1..numbers[0] as usize) {
+        return snapshot::decode(&text, numbers);
     }
+    let mut all = vec![0.0; snapshot_numbers(&mut []) as usize];
+    snapshot_numbers(&mut all);
+    snapshot::decode(&text, all.get(1..).unwrap_or_default())
 }
 
 fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
@@ -122,15 +101,23 @@ pub(crate) fn payment_request_to_js(pr: &PaymentRequest) -> JsValue {
     )
 }
 
-fn field_errors_to_js(errors: &[FieldError]) -> js_sys::Array {
-    errors.iter().map(|e| field_error(&e.field, e.code, &e.message)).collect()
+/// `[{ field, code, message }]`, or `{ ok: false, errors }` when `result`.
+fn field_errors_to_js(errors: &[FieldError], result: bool) -> JsValue {
+    let texts = Texts::errors(errors);
+    field_errors(&texts.text, &texts.lengths, result)
 }
 
 /// `{ ok: true, value }` or `{ ok: false, errors }`.
 pub(crate) fn validation_result_to_js(result: Result<NewPaymentRequest, ValidationErrors>) -> JsValue {
     match result {
-        Ok(r) => valid_result(&integer(r.amount() as i64), r.currency(), r.redirect_url(), r.reference_id()),
-        Err(ValidationErrors(errors)) => invalid_result(&field_errors_to_js(&errors)),
+        Ok(r) => {
+            let (currency, url) = (r.currency(), r.redirect_url());
+            let reference = r.reference_id().unwrap_or_default();
+            let text = crate::text::cat(&[currency, url, reference]);
+            let (a, b) = (snapshot::utf16_len(currency), snapshot::utf16_len(url));
+            valid_result(&integer(r.amount() as i64), &text, a, b, r.reference_id().is_some())
+        }
+        Err(ValidationErrors(errors)) => field_errors_to_js(&errors, true),
     }
 }
 
@@ -180,7 +167,7 @@ pub(crate) fn error_to_js(error: Error) -> JsValue {
     }
     match &error {
         Error::Validation(v) => {
-            set(&props, "errors", &field_errors_to_js(&v.0));
+            set(&props, "errors", &field_errors_to_js(&v.0, false));
             set(&props, "field", &opt_str(v.0.first().map(|e| e.field.as_str())));
         }
         Error::Api(api) => {

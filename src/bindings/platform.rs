@@ -27,21 +27,6 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
 
-    #[wasm_bindgen(js_name = URL)]
-    type JsUrl;
-    #[wasm_bindgen(constructor, catch, js_class = "URL")]
-    fn new(url: &str) -> Result<JsUrl, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn href(this: &JsUrl) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn protocol(this: &JsUrl) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn username(this: &JsUrl) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn password(this: &JsUrl) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn hostname(this: &JsUrl) -> JsValue;
-
     /// An `AbortSignal`.
     pub(crate) type AbortSignal;
     #[wasm_bindgen(method, getter)]
@@ -125,6 +110,11 @@ type Callback = Closure<dyn FnMut(bool, JsValue)>;
 
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
+    /// `new URL(text)`: the parts validation reads, as positions in its href
+    /// (written to `at`) and the href when it differs from `text`
+    /// (`crate::urls::decode_parsed`).
+    #[wasm_bindgen(js_name = parseUrl)]
+    fn parse_url(text: &str, at: &mut [f64]) -> String;
     /// `promise.then(v => callback(true, v), e => callback(false, e))`.
     #[wasm_bindgen(js_namespace = plain)]
     fn settle(promise: &js_sys::Promise, callback: &Callback);
@@ -284,22 +274,10 @@ impl Observer for JsObserver {
 pub(crate) struct JsUrls;
 
 impl UrlParser for JsUrls {
+    /// One call (not a `URL` object and a call and a string per getter).
     fn parse(&self, text: &str) -> Result<ParsedUrl, String> {
-        let url = JsUrl::new(text).map_err(|e| {
-            js_sys::Reflect::get(&e, &JsValue::from_str("message"))
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_else(|| "invalid URL".to_owned())
-        })?;
-        // The getters return JsValues, read with one shared conversion: a
-        // String-returning import costs each of them its own glue.
-        let text = |v: JsValue| v.as_string().unwrap_or_default();
-        let protocol = text(url.protocol());
-        Ok(ParsedUrl {
-            href: text(url.href()),
-            scheme: protocol.strip_suffix(':').unwrap_or(&protocol).to_owned(),
-            has_userinfo: !text(url.username()).is_empty() || !text(url.password()).is_empty(),
-            hostname: text(url.hostname()),
-        })
+        let mut at = [0.0; 4];
+        let returned = parse_url(text, &mut at);
+        crate::urls::decode_parsed(text, returned, at)
     }
 }

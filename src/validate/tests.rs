@@ -148,6 +148,12 @@ fn redirect_url_rules() {
         ("https://shop.example/re turn", "redirect_url_whitespace"),
         ("https://shop.example/\treturn", "redirect_url_whitespace"),
         ("https://shop.example/\u{0}", "redirect_url_whitespace"),
+        // Beyond ASCII: the byte pre-check must not hide these.
+        ("https://shop.example/\u{a0}", "redirect_url_whitespace"),
+        ("https://shop.example/ü\u{2028}", "redirect_url_whitespace"),
+        ("https://shop.example/\u{85}", "redirect_url_whitespace"),
+        ("https://shop.example/\u{3000}x", "redirect_url_whitespace"),
+        ("https://shop.example/\u{7f}", "redirect_url_whitespace"),
         ("https:\\\\shop.example\\return", "redirect_url_backslash"),
         ("https://shop.example\\@evil.example/", "redirect_url_backslash"),
         (&long, "redirect_url_too_long"),
@@ -179,6 +185,8 @@ fn reference_id_rules() {
         (Input::String("x".repeat(256)), "reference_id_too_long"),
         (Input::from("a\nb"), "reference_id_control_chars"),
         (Input::from("a\u{7f}"), "reference_id_control_chars"),
+        (Input::from("ü\u{85}"), "reference_id_control_chars"),
+        (Input::from("a\u{9f}b"), "reference_id_control_chars"),
         (Input::Number(42.0), "reference_id_not_string"),
     ] {
         assert_eq!(codes(&valid_with("referenceId", value.clone())), vec![format!("referenceId:{code}")], "{value:?}");

@@ -102,6 +102,21 @@ test("a throwing getter is a validation error, not a crash", () => {
   assert.equal(validatePaymentRequest(valid).ok, true, "the instance still works");
 });
 
+test("a getter that itself calls payreq, and makes the wasm's memory grow, is read correctly", () => {
+  // The nested call needs a bigger heap than any before, so the memory grows
+  // while the outer input is being read (its views of the memory go stale).
+  let size = 1 << 22;
+  const input = {
+    ...valid,
+    get currency() {
+      size *= 2;
+      assert.equal(validatePaymentRequest({ ...valid, referenceId: "x".repeat(size) }).ok, false);
+      return "eur";
+    },
+  };
+  for (let i = 0; i < 2; i++) assert.equal(validatePaymentRequest(input).value.currency, "EUR");
+});
+
 test("results have exactly the documented shape: referenceId null when absent, keys in order", () => {
   const good = validatePaymentRequest({ amount: 1999n, currency: "usd", redirectUrl: "https://Shop.example/a/../r" });
   assert.deepEqual(good, {
@@ -125,7 +140,44 @@ test("a Proxy whose traps throw is a validation error, not an exception", () => 
   assert.deepEqual(codesOf(keysThrow), ["input:input_not_object"]);
   const getThrows = new Proxy(valid, { get(t, k) { if (k === "currency") throw new Error("boom"); return t[k]; } });
   assert.deepEqual(codesOf(getThrows), ["currency:currency_not_string"]);
+  // A revoked Proxy as a field's value (Array.isArray throws on it) reads as unreadable too.
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  assert.deepEqual(validatePaymentRequest({ ...valid, referenceId: proxy }).errors, [
+    {
+      field: "referenceId",
+      code: "reference_id_not_string",
+      message: "referenceId must be a string (your order id, say), not an unreadable value",
+    },
+  ]);
   assert.equal(validatePaymentRequest(valid).ok, true, "the instance still works");
+});
+
+test("any keys and texts cross into the wasm intact: many keys, unicode, lone surrogates, BigInt, -0", () => {
+  // More keys than one call's buffer of numbers holds (the wasm asks again for the rest).
+  const many = { ...valid };
+  for (let i = 0; i < 40; i++) many[`extra,${i}`] = i % 2 ? { nested: true } : "x";
+  const errors = validatePaymentRequest(many).errors;
+  assert.equal(errors.length, 40);
+  assert.deepEqual(errors.map((e) => e.field), Array.from({ length: 40 }, (_, i) => `extra,${i}`));
+  assert.ok(errors.every((e) => e.code === "unknown_field"));
+  // Non-ASCII and astral keys and values; a lone surrogate reads as U+FFFD, as any JS string in the wasm does.
+  const keys = ["ünï", "😀x", "a\ud800b", "", "\u0000"];
+  const odd = { ...valid, referenceId: "ünï 😀 \ud83d", [keys[0]]: 1, [keys[1]]: "😀", [keys[2]]: null, [keys[3]]: 1n, [keys[4]]: -0 };
+  assert.deepEqual(
+    validatePaymentRequest(odd).errors.map((e) => `${e.field}|${e.message}`),
+    ["ünï", "😀x", "a\ufffdb", "", "\u0000"].map((k) => `${k}|unknown field \`${k}\`: the fields are amount, currency, redirectUrl, referenceId`),
+  );
+  const ok = validatePaymentRequest({ ...valid, amount: 2n ** 60n, referenceId: "ünï 😀 \ud83d", redirectUrl: "https://Bücher.example/ä?q=😀" });
+  assert.deepEqual(ok.value, {
+    amount: 2n ** 60n,
+    currency: "USD",
+    redirectUrl: "https://xn--bcher-kva.example/%C3%A4?q=%F0%9F%98%80",
+    referenceId: "ünï 😀 \ufffd",
+  });
+  assert.equal(codesOf({ ...valid, amount: -0 })[0], "amount:amount_negative_zero");
+  assert.equal(codesOf({ ...valid, amount: 2 ** 53 + 2 })[0], "amount:amount_unsafe_integer");
+  assert.equal(validatePaymentRequest({ ...valid, amount: Number.MAX_SAFE_INTEGER }).value.amount, Number.MAX_SAFE_INTEGER);
 });
 
 test("invalid input rejects with a ValidationError before any network call", async () => {
