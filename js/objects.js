@@ -46,9 +46,17 @@ export function fieldOf(o, k) {
   }
 }
 
-/** `o[k] = v` on a fresh plain object. */
-export function put(o, k, v) {
-  o[k] = v;
+/**
+ * `fetch(url, { method, headers, body, signal })`, its strings joined by NULs
+ * in `text`: the URL, the method, header names and values, then the body if
+ * one is left.
+ */
+export function send(text, controller) {
+  const [url, method, ...rest] = text.split("\0");
+  const init = { method, headers: {}, signal: controller?.signal };
+  if (rest.length & 1) init.body = rest.pop();
+  for (let i = 0; i < rest.length; i += 2) init.headers[rest[i]] = rest[i + 1];
+  return fetch(url, init);
 }
 
 // An absent optional string comes from the wasm as undefined; the API's JS
