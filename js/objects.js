@@ -93,11 +93,11 @@ export function paymentRequest(id, status, amount, currency, redirectUrl, refere
   };
 }
 
-/** `promise.then(v => callback(true, v), e => callback(false, e))`: one callback for both outcomes. */
-function settle(promise, callback) {
+/** `promise.then(v => callback(slot, true, v), e => callback(slot, false, e))`: one callback for every promise. */
+function settle(promise, callback, slot) {
   promise.then(
-    (v) => callback(true, v),
-    (e) => callback(false, e),
+    (v) => callback(slot, true, v),
+    (e) => callback(slot, false, e),
   );
 }
 
