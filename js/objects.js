@@ -115,9 +115,17 @@ export function parseUrl(text, out) {
   return href === text ? "" : href;
 }
 
-/** `o[k] = v` on a fresh plain object. */
-export function put(o, k, v) {
-  o[k] = v;
+/**
+ * `fetch(url, { method, headers, body, signal })`, its strings joined by NULs
+ * in `text`: the URL, the method, header names and values, then the body if
+ * one is left.
+ */
+export function send(text, controller) {
+  const [url, method, ...rest] = text.split("\0");
+  const init = { method, headers: {}, signal: controller?.signal };
+  if (rest.length & 1) init.body = rest.pop();
+  for (let i = 0; i < rest.length; i += 2) init.headers[rest[i]] = rest[i + 1];
+  return fetch(url, init);
 }
 
 /**
@@ -164,11 +172,11 @@ export function paymentRequest(id, status, amount, currency, redirectUrl, refere
   };
 }
 
-/** `promise.then(v => callback(true, v), e => callback(false, e))`: one callback for both outcomes. */
-function settle(promise, callback) {
+/** `promise.then(v => callback(slot, true, v), e => callback(slot, false, e))`: one callback for every promise. */
+function settle(promise, callback, slot) {
   promise.then(
-    (v) => callback(true, v),
-    (e) => callback(false, e),
+    (v) => callback(slot, true, v),
+    (e) => callback(slot, false, e),
   );
 }
 

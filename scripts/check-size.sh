@@ -17,11 +17,14 @@ BUDGET_GZIP=30000
 # What is enforced. Raw: the budget, which is met. Gzip: the budget is not
 # reached yet (README.md, "Size"), so this is a ratchet: the size achieved
 # when it was last lowered, plus about 1%. Lower it whenever the bundle
-# shrinks; replace it by the budget once met. Raised once, from 44,150 to
-# 45,200: validation results built in one JS call each (+297 B, 2x faster)
-# and the limiter counting real send times (+741 B; late timers drew 429s).
+# shrinks; replace it by the budget once met. Raised twice: from 44,150 to
+# 45,200 for validation results built in one JS call each (+297 B, 2x faster)
+# and the limiter counting real send times (+741 B; late timers drew 429s);
+# then to 45,900 for the input crossing into the wasm in one call (+283 B,
+# validation 1.7x faster) and one text per request, a random pool and a
+# shared executor (+287 B, per-request overhead 1.38x -> 1.29x of raw fetch).
 LIMIT_RAW=100000
-LIMIT_GZIP=45200
+LIMIT_GZIP=45900
 
 tarball=$(ls "$PWD"/target/npm/payreq-*.tgz)
 work=$(mktemp -d)

@@ -10,11 +10,6 @@ use crate::http::{Request, Response, Transport, TransportError};
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch`, looked up at call time (so it works in Workers,
-    /// Node, Deno, Bun and browsers, none of which need a `window`).
-    #[wasm_bindgen(catch, js_name = fetch)]
-    fn global_fetch(url: &str, init: &js_sys::Object) -> Result<js_sys::Promise, JsValue>;
-
     type FetchResponse;
     #[wasm_bindgen(method, getter)]
     fn status(this: &FetchResponse) -> u16;
@@ -26,8 +21,6 @@ extern "C" {
     type AbortController;
     #[wasm_bindgen(constructor, catch)]
     fn new() -> Result<AbortController, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn signal(this: &AbortController) -> JsValue;
     #[wasm_bindgen(method)]
     fn abort(this: &AbortController);
 
@@ -38,9 +31,14 @@ extern "C" {
 
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
-    /// `object[key] = value` on a fresh plain object (no `Reflect.set`
-    /// wrapper that catches exceptions that cannot happen).
-    fn put(object: &js_sys::Object, key: &str, value: &JsValue);
+    /// `fetch(url, { method, headers, body, signal: controller?.signal })`
+    /// with the global `fetch`, looked up at call time (so it works in
+    /// Workers, Node, Deno, Bun and browsers, none of which need a
+    /// `window`). The strings come as one `text`, joined by NULs: the URL,
+    /// the method, each header's name and value, and the body if there is
+    /// one more: one string to decode, not a dozen.
+    #[wasm_bindgen(catch)]
+    fn send(text: &str, controller: Option<&AbortController>) -> Result<js_sys::Promise, JsValue>;
 }
 
 /// Sends requests with the global `fetch`.
@@ -62,28 +60,33 @@ fn describe(error: &JsValue) -> String {
     detail
 }
 
-use put as set;
-
 impl Transport for FetchTransport {
     async fn send(&self, request: &Request) -> Result<Response, TransportError> {
-        let init = js_sys::Object::new();
-        set(&init, "method", &JsValue::from_str(request.method.as_str()));
-        let headers = js_sys::Object::new();
-        for (name, value) in &request.headers {
-            set(&headers, name, &JsValue::from_str(value));
-        }
-        set(&init, "headers", &headers);
-        if let Some(body) = &request.body {
-            set(&init, "body", &JsValue::from_str(body));
-        }
         // One controller per attempt: when the core drops this future (a
         // timeout, the caller's abort), the guard aborts the request itself.
         let guard = AbortOnDrop(AbortController::new().ok());
-        if let Some(controller) = &guard.0 {
-            set(&init, "signal", &controller.signal());
-        }
         let connect = |e: JsValue| TransportError::Connect { detail: describe(&e), cause: Some(Cause(Box::new(e))) };
-        let promise = global_fetch(&request.url, &init).map_err(connect)?;
+        // No NUL can be in the URL (a parsed URL's href), a header name, the
+        // JSON body or the validated idempotency key; a token with one could
+        // not be sent either (`fetch` refuses NULs in header values).
+        if request.headers.iter().any(|(_, value)| value.bytes().any(|b| b == 0)) {
+            return Err(TransportError::Connect { detail: "NUL in a header value".to_owned(), cause: None });
+        }
+        let mut text = request.url.clone();
+        let mut add = |piece: &str| {
+            text.push('\0');
+            text.push_str(piece);
+        };
+        add(request.method.as_str());
+        for (name, value) in &request.headers {
+            add(name);
+            add(value);
+        }
+        if let Some(body) = &request.body {
+            add(body);
+        }
+        let promise = send(&text, guard.0.as_ref()).map_err(connect)?;
+        drop(text);
         let response: FetchResponse = super::platform::settled(&promise).await.map_err(connect)?.unchecked_into();
         let status = response.status();
         let js_headers = response.headers();

@@ -17,8 +17,9 @@ use crate::urls::{ParsedUrl, UrlParser};
 
 #[wasm_bindgen]
 extern "C" {
+    /// `setTimeout(callback, ms, slot, ok)`: calls `callback(slot, ok)`.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &js_sys::Function, ms: f64) -> JsValue;
+    fn set_timeout(callback: &js_sys::Function, ms: f64, slot: f64, ok: bool) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 
@@ -42,9 +43,12 @@ extern "C" {
 /// Time, timers and randomness of the JS host.
 pub(crate) struct JsPlatform;
 
-/// Wakes a future from a JS callback (a timer, an `abort` event). The
-/// callback is a `Closure` owned by the future, so dropping the future frees
-/// it and nothing of a call runs after the call is over. (Not a `JsFuture`
+/// Random bytes: the pool and how many of them are not handed out yet.
+static POOL: super::Isolate<([u8; 256], usize)> = super::Isolate(RefCell::new(([0; 256], 0)));
+
+/// Wakes a future from an `abort` event listener. The listener is a
+/// `Closure` owned by the future, so dropping the future frees it and
+/// nothing of a call runs after the call is over. (Not a `JsFuture`
 /// over a promise: its callbacks free themselves only when the promise
 /// settles, so a cleared timer's promise leaked them, ~100 bytes a request;
 /// and settling it late would wake a finished task, even on an instance
@@ -60,16 +64,29 @@ struct WakeState {
     waker: RefCell<Option<Waker>>,
 }
 
+impl WakeState {
+    fn fire(&self) {
+        self.fired.set(true);
+        let waker = self.waker.borrow_mut().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.fired.get() {
+            return Poll::Ready(());
+        }
+        *self.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
 impl Wakeup {
     fn new() -> Self {
         let state = Rc::new(WakeState::default());
         let shared = Rc::clone(&state);
-        let callback = Closure::new(move || {
-            shared.fired.set(true);
-            if let Some(waker) = shared.waker.borrow_mut().take() {
-                waker.wake();
-            }
-        });
+        let callback = Closure::new(move || shared.fire());
         Self { state, callback }
     }
 
@@ -78,35 +95,49 @@ impl Wakeup {
     }
 
     fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.state.fired.get() {
-            return Poll::Ready(());
-        }
-        *self.state.waker.borrow_mut() = Some(cx.waker().clone());
-        Poll::Pending
+        self.state.poll(cx)
     }
 }
 
 /// The outcome of a JS promise, as a future: what js-sys's `JsFuture` does,
 /// in less code (issue 6). A promise cannot be unsubscribed from, so its
-/// callback lives until it settles, even past the future (an aborted `fetch`
-/// rejects later); when it runs it frees itself, and with it the state. One
-/// closure for both outcomes (`js/objects.js` `settle`), not two per promise.
+/// callback runs when it settles, even past the future (an aborted `fetch`
+/// rejects later). One callback for every promise (`js/objects.js` `settle`
+/// passes it the slot and the outcome) instead of a closure per promise: the
+/// slot is a reference to the state, given up by the one call it gets.
 pub(crate) fn settled(promise: &js_sys::Promise) -> impl Future<Output = Result<JsValue, JsValue>> {
     let state = Rc::new(Settle::default());
-    let shared = Rc::clone(&state);
-    let callback = Callback::new(move |ok: bool, value| shared.finish(if ok { Ok(value) } else { Err(value) }));
-    settle(promise, &callback);
-    *state.callback.borrow_mut() = Some(callback);
-    poll_fn(move |cx| match state.result.borrow_mut().take() {
-        Some(result) => Poll::Ready(result),
-        None => {
-            *state.waker.borrow_mut() = Some(cx.waker().clone());
-            Poll::Pending
-        }
-    })
+    settle(promise, callback(), slot(&state));
+    poll_fn(move |cx| state.poll(cx))
 }
 
-type Callback = Closure<dyn FnMut(bool, JsValue)>;
+/// The one callback of settled promises and timers, made on first use and
+/// kept for the life of the instance.
+static CALLBACK: super::task::Global<Cell<Option<&'static Callback>>> = super::task::Global(Cell::new(None));
+
+fn callback() -> &'static js_sys::Function {
+    let callback = CALLBACK.0.get().unwrap_or_else(|| {
+        let callback = Box::leak(Box::new(Closure::new(|slot: f64, ok: bool, value: JsValue| {
+            // SAFETY: `slot` is from `slot()`, and the promise or timer calls
+            // back once (a cleared timer never): this takes its reference
+            // back, and drops it before the woken tasks run (`move`): a
+            // `Sleep` dropped by them counts on it being gone.
+            let state = unsafe { Rc::from_raw(slot as usize as *const Settle) };
+            super::task::from_host(move || state.finish(if ok { Ok(value) } else { Err(value) }));
+        })));
+        CALLBACK.0.set(Some(callback));
+        callback
+    });
+    callback.as_ref().unchecked_ref()
+}
+
+/// A reference to `state` as a number, for the callback (an `f64`: JS
+/// passes it through without a conversion).
+fn slot(state: &Rc<Settle>) -> f64 {
+    Rc::into_raw(Rc::clone(state)) as usize as f64
+}
+
+type Callback = Closure<dyn FnMut(f64, bool, JsValue)>;
 
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
@@ -115,26 +146,30 @@ extern "C" {
     /// (`crate::urls::decode_parsed`).
     #[wasm_bindgen(js_name = parseUrl)]
     fn parse_url(text: &str, at: &mut [f64]) -> String;
-    /// `promise.then(v => callback(true, v), e => callback(false, e))`.
+    /// `promise.then(v => callback(slot, true, v), e => callback(slot, false, e))`.
     #[wasm_bindgen(js_namespace = plain)]
-    fn settle(promise: &js_sys::Promise, callback: &Callback);
+    fn settle(promise: &js_sys::Promise, callback: &js_sys::Function, slot: f64);
 }
 
 #[derive(Default)]
 struct Settle {
     result: RefCell<Option<Result<JsValue, JsValue>>>,
     waker: RefCell<Option<Waker>>,
-    callback: RefCell<Option<Callback>>,
 }
 
 impl Settle {
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<Result<JsValue, JsValue>> {
+        match self.result.borrow_mut().take() {
+            Some(result) => Poll::Ready(result),
+            None => {
+                *self.waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+
     fn finish(&self, result: Result<JsValue, JsValue>) {
         *self.result.borrow_mut() = Some(result);
-        // Breaks the cycle (state, callback). wasm-bindgen frees a closure
-        // dropped during its own invocation when that invocation returns, so
-        // `self` stays valid until then.
-        let callback = self.callback.borrow_mut().take();
-        drop(callback);
         let waker = self.waker.borrow_mut().take();
         if let Some(waker) = waker {
             waker.wake();
@@ -143,22 +178,29 @@ impl Settle {
 }
 
 /// A `setTimeout` as a future; the timer is cleared if the future is dropped
-/// first (a lost race), so no timer keeps a process alive or fires late.
+/// first (a lost race), so no timer keeps a process alive or fires late. The
+/// timer holds a reference to the state (its slot, passed to the shared
+/// callback), given up when it fires or when it is cleared.
 struct Sleep {
     id: JsValue,
-    wakeup: Wakeup,
+    state: Rc<Settle>,
 }
 
 impl Future for Sleep {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.wakeup.poll(cx)
+        self.state.poll(cx).map(|_| ())
     }
 }
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        clear_timeout(&self.id);
+        // The timer's reference is still held: it has not fired.
+        if Rc::strong_count(&self.state) > 1 {
+            clear_timeout(&self.id);
+            // SAFETY: the timer will not fire now; its reference is released here.
+            unsafe { Rc::decrement_strong_count(Rc::as_ptr(&self.state)) };
+        }
     }
 }
 
@@ -169,17 +211,30 @@ impl Platform for JsPlatform {
 
     /// The timer starts when this is called (the client awaits it at once).
     fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
-        let wakeup = Wakeup::new();
-        let id = set_timeout(wakeup.function(), ms as f64);
-        Sleep { id, wakeup }
+        let state = Rc::new(Settle::default());
+        let id = set_timeout(callback(), ms as f64, slot(&state), true);
+        Sleep { id, state }
     }
 
+    /// From a pool of random bytes refilled 256 at a time: one
+    /// `crypto.getRandomValues` call costs about as much for 256 bytes as for
+    /// 16 (~2.5 µs in Node), and a create needs 16 (its idempotency key).
+    /// Node's `crypto.randomUUID` keeps such a cache too.
     fn fill_random(&self, buf: &mut [u8]) {
-        if get_random_values(buf).is_err() {
-            // No Web Crypto (it is in every runtime we support): still unique enough for jitter and keys.
-            for b in buf.iter_mut() {
-                *b = (js_sys::Math::random() * 256.0) as u8;
+        let mut pool = POOL.0.borrow_mut();
+        let (bytes, left) = &mut *pool;
+        for b in buf.iter_mut() {
+            if *left == 0 {
+                if get_random_values(bytes).is_err() {
+                    // No Web Crypto (it is in every runtime we support): still unique enough for jitter and keys.
+                    for b in bytes.iter_mut() {
+                        *b = (js_sys::Math::random() * 256.0) as u8;
+                    }
+                }
+                *left = bytes.len();
             }
+            *left -= 1;
+            *b = bytes.get(*left).copied().unwrap_or_default();
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The executor of the bindings: each call is one future behind one JS
-//! promise, polled from microtasks. It replaces wasm-bindgen-futures'
+//! promise, polled from a microtask, or at once from the callback of a
+//! settled promise or a fired timer (one hop fewer per await). It replaces wasm-bindgen-futures'
 //! `future_to_promise`, whose queue, task types and global-object probing
 //! cost ~3.7 KB of wasm and five imports (issue 6); what a call needs is
 //! small: poll when woken, settle the promise when done, free everything.
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
+use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
 use core::mem::ManuallyDrop;
@@ -28,12 +30,29 @@ struct Task {
     future: RefCell<Option<Call>>,
     /// The promise's `resolve` and `reject`, until it settles.
     settle: RefCell<Option<(js_sys::Function, js_sys::Function)>>,
-    /// Polls this task; queued as a microtask when woken. It holds the task
-    /// (a cycle), dropped when the call completes, which frees both.
-    run: RefCell<Option<Closure<dyn FnMut()>>>,
-    /// A poll is already queued.
+    /// In the ready queue already.
     queued: Cell<bool>,
 }
+
+/// The tasks of this instance that were woken and wait for a poll. One
+/// `run` closure for all of them, made once, instead of one per call: a
+/// closure costs a wasm allocation and a `FinalizationRegistry` entry.
+struct Executor {
+    ready: RefCell<Vec<Rc<Task>>>,
+    run: Cell<Option<&'static Closure<dyn FnMut()>>>,
+    /// A `run` is queued or polling: a wake-up only joins the queue.
+    busy: Cell<bool>,
+}
+
+/// A global of the instance, for statics without a `RefCell` around them.
+pub(super) struct Global<T>(pub(super) T);
+
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
+#[cfg(not(target_feature = "atomics"))]
+unsafe impl<T> Sync for Global<T> {}
+
+static EXECUTOR: Global<Executor> =
+    Global(Executor { ready: RefCell::new(Vec::new()), run: Cell::new(None), busy: Cell::new(false) });
 
 /// Runs `future` and returns a promise of its result. The first poll is in a
 /// microtask, as with `future_to_promise`.
@@ -43,23 +62,57 @@ pub(crate) fn spawn(future: impl Future<Output = Result<JsValue, JsValue>> + 'st
     let task = Rc::new(Task {
         future: RefCell::new(Some(Box::pin(future))),
         settle: RefCell::new(settle),
-        run: RefCell::new(None),
         queued: Cell::new(false),
     });
-    let this = Rc::clone(&task);
-    *task.run.borrow_mut() = Some(Closure::new(move || poll(&this)));
     schedule(&task);
     promise
 }
 
-/// Queues a poll, once, unless the call is over (then a late wake-up, say a
-/// promise that settles after the call was decided, does nothing).
-fn schedule(task: &Task) {
+/// Queues a poll, once; the first wake-up of a turn queues `run` as a
+/// microtask. A task whose call is over is polled for nothing (a late
+/// wake-up, say a promise that settles after the call was decided).
+fn schedule(task: &Rc<Task>) {
     if task.queued.replace(true) {
         return;
     }
-    if let Some(run) = &*task.run.borrow() {
+    let executor = &EXECUTOR.0;
+    executor.ready.borrow_mut().push(Rc::clone(task));
+    if !executor.busy.replace(true) {
+        let run = executor.run.get().unwrap_or_else(|| {
+            // Made once and kept for the life of the instance.
+            let run = Box::leak(Box::new(Closure::new(run_ready)));
+            executor.run.set(Some(run));
+            run
+        });
         queue_microtask(run.as_ref().unchecked_ref());
+    }
+}
+
+/// Polls the woken tasks, in order, until none is left.
+fn run_ready() {
+    let executor = &EXECUTOR.0;
+    let mut next = 0;
+    loop {
+        let task = match executor.ready.borrow().get(next) {
+            Some(task) => Rc::clone(task),
+            None => break,
+        };
+        poll(&task);
+        next += 1;
+    }
+    executor.ready.borrow_mut().clear();
+    executor.busy.set(false);
+}
+
+/// Runs `wake` (a host callback of ours: a promise settled, a timer fired)
+/// and polls the tasks it woke in the same turn, instead of a microtask
+/// later. Inside a `run` (or with one queued) they just join its queue.
+/// What `wake` owns is dropped before the tasks run.
+pub(crate) fn from_host(wake: impl FnOnce()) {
+    let busy = EXECUTOR.0.busy.replace(true);
+    wake();
+    if !busy {
+        run_ready();
     }
 }
 
@@ -71,28 +124,15 @@ fn poll(task: &Rc<Task>) {
             Poll::Ready(result) => result,
             Poll::Pending => return,
         },
-        None => {
-            // A poll queued before the call completed: now nothing can
-            // invoke `run` any more, so it can go.
-            drop(task.run.borrow_mut().take());
-            return;
-        }
+        None => return,
     };
-    // Done. From here on, wake-ups queue nothing. A poll queued during this
-    // one still holds `run`, which that poll will drop instead.
-    let queued = task.queued.replace(true);
-    // Drop the call first (its timers, listeners and handles), then settle.
+    // Done: drop the call first (its timers, listeners and handles), then settle.
     task.future.borrow_mut().take();
     if let Some((resolve, reject)) = task.settle.borrow_mut().take() {
         let _ = match result {
             Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
             Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
         };
-    }
-    if !queued {
-        // wasm-bindgen frees a closure dropped during its own invocation
-        // when that invocation returns.
-        drop(task.run.borrow_mut().take());
     }
 }
 
