@@ -37,11 +37,20 @@ struct Task {
 /// The tasks of this instance that were woken and wait for a poll. One
 /// `run` closure for all of them, made once, instead of one per call: a
 /// closure costs a wasm allocation and a `FinalizationRegistry` entry.
+///
+/// A poll can end without returning: a trap, or a JS exception thrown
+/// through the wasm, unwinds it and runs no destructor, so nothing here may
+/// count on reaching the end of a poll. A task is taken out of the queue
+/// before its poll (an unwound one is not polled again), and the flags are
+/// set again at every entry from the host, which is never inside a poll
+/// (microtasks, promise reactions and timers start on an empty stack).
 struct Executor {
-    ready: RefCell<Vec<Rc<Task>>>,
+    ready: RefCell<Vec<Option<Rc<Task>>>>,
     run: Cell<Option<&'static Closure<dyn FnMut()>>>,
-    /// A `run` is queued or polling: a wake-up only joins the queue.
-    busy: Cell<bool>,
+    /// `run` is queued as a microtask.
+    queued: Cell<bool>,
+    /// Polling the queue: a wake-up only joins it.
+    polling: Cell<bool>,
 }
 
 /// A global of the instance, for statics without a `RefCell` around them.
@@ -51,8 +60,12 @@ pub(super) struct Global<T>(pub(super) T);
 #[cfg(not(target_feature = "atomics"))]
 unsafe impl<T> Sync for Global<T> {}
 
-static EXECUTOR: Global<Executor> =
-    Global(Executor { ready: RefCell::new(Vec::new()), run: Cell::new(None), busy: Cell::new(false) });
+static EXECUTOR: Global<Executor> = Global(Executor {
+    ready: RefCell::new(Vec::new()),
+    run: Cell::new(None),
+    queued: Cell::new(false),
+    polling: Cell::new(false),
+});
 
 /// Runs `future` and returns a promise of its result. The first poll is in a
 /// microtask, as with `future_to_promise`.
@@ -64,23 +77,32 @@ pub(crate) fn spawn(future: impl Future<Output = Result<JsValue, JsValue>> + 'st
         settle: RefCell::new(settle),
         queued: Cell::new(false),
     });
-    schedule(&task);
+    // A new call queues a run even while polling: `polling` is left set by
+    // a poll that unwound, and a run queued during a poll finds the queue
+    // empty (only hooks start calls during a poll).
+    enqueue(&task, true);
     promise
 }
 
-/// Queues a poll, once; the first wake-up of a turn queues `run` as a
-/// microtask. A task whose call is over is polled for nothing (a late
-/// wake-up, say a promise that settles after the call was decided).
+/// Queues a poll of a woken task, once.
 fn schedule(task: &Rc<Task>) {
+    enqueue(task, false);
+}
+
+/// Queues a poll, once; unless the queue is being polled, the first wake-up
+/// of a turn queues `run` as a microtask. A task whose call is over is
+/// polled for nothing (a late wake-up, say a promise that settles after the
+/// call was decided).
+fn enqueue(task: &Rc<Task>, new_call: bool) {
     if task.queued.replace(true) {
         return;
     }
     let executor = &EXECUTOR.0;
-    executor.ready.borrow_mut().push(Rc::clone(task));
-    if !executor.busy.replace(true) {
+    executor.ready.borrow_mut().push(Some(Rc::clone(task)));
+    if (new_call || !executor.polling.get()) && !executor.queued.replace(true) {
         let run = executor.run.get().unwrap_or_else(|| {
             // Made once and kept for the life of the instance.
-            let run = Box::leak(Box::new(Closure::new(run_ready)));
+            let run = Box::leak(Box::new(Closure::new(run_queued)));
             executor.run.set(Some(run));
             run
         });
@@ -88,38 +110,47 @@ fn schedule(task: &Rc<Task>) {
     }
 }
 
+/// The queued microtask.
+fn run_queued() {
+    EXECUTOR.0.queued.set(false);
+    run_ready();
+}
+
 /// Polls the woken tasks, in order, until none is left.
 fn run_ready() {
     let executor = &EXECUTOR.0;
+    executor.polling.set(true);
     let mut next = 0;
     loop {
-        let task = match executor.ready.borrow().get(next) {
-            Some(task) => Rc::clone(task),
+        let task = match executor.ready.borrow_mut().get_mut(next) {
+            Some(slot) => slot.take(),
             None => break,
         };
-        poll(&task);
+        if let Some(task) = task {
+            poll(&task);
+        }
         next += 1;
     }
     executor.ready.borrow_mut().clear();
-    executor.busy.set(false);
+    executor.polling.set(false);
 }
 
 /// Runs `wake` (a host callback of ours: a promise settled, a timer fired)
 /// and polls the tasks it woke in the same turn, instead of a microtask
-/// later. Inside a `run` (or with one queued) they just join its queue.
+/// later (and any tasks a queued `run` would poll: it then finds none).
 /// What `wake` owns is dropped before the tasks run.
 pub(crate) fn from_host(wake: impl FnOnce()) {
-    let busy = EXECUTOR.0.busy.replace(true);
+    EXECUTOR.0.polling.set(true);
     wake();
-    if !busy {
-        run_ready();
-    }
+    run_ready();
 }
 
 fn poll(task: &Rc<Task>) {
     task.queued.set(false);
     let waker = waker(task);
-    let result = match task.future.borrow_mut().as_mut() {
+    // Still borrowed: an earlier poll of this task unwound. It is dead.
+    let Ok(mut future) = task.future.try_borrow_mut() else { return };
+    let result = match future.as_mut() {
         Some(future) => match future.as_mut().poll(&mut Context::from_waker(&waker)) {
             Poll::Ready(result) => result,
             Poll::Pending => return,
@@ -127,7 +158,8 @@ fn poll(task: &Rc<Task>) {
         None => return,
     };
     // Done: drop the call first (its timers, listeners and handles), then settle.
-    task.future.borrow_mut().take();
+    *future = None;
+    drop(future);
     if let Some((resolve, reject)) = task.settle.borrow_mut().take() {
         let _ = match result {
             Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),

@@ -8,6 +8,8 @@
 // a genuine WebAssembly.RuntimeError thrown out of an export, as a trap would be.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { startSandbox, CLIENT_ID, CLIENT_SECRET } from "../support/sandbox.mjs";
 
 // (module (func (export "trap") unreachable))
@@ -89,4 +91,19 @@ test("a trap while constructing a client is recovered like any other call", () =
   assert.ok(client instanceof payreq.PaymentClient);
   // Bad options still throw the typed error, not a trap.
   assert.throws(() => new payreq.PaymentClient({ clientId: CLIENT_ID }), payreq.ValidationError);
+});
+
+test("a poll that ends without returning (an exception thrown through the wasm, as a trap would) does not stall the calls after it", () => {
+  const child = fileURLToPath(new URL("./children/unwind.mjs", import.meta.url));
+  const out = execFileSync(process.execPath, [child, sandbox.url, CLIENT_ID, CLIENT_SECRET], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  const result = JSON.parse(out.trim().split("\n").pop());
+  assert.ok(result.thrown >= 1, "the injected exception was thrown");
+  assert.equal(result.unwound, 1, "it escaped the wasm once, out of the poll");
+  assert.equal(result.after, 2500, "a create after it settles");
+  assert.equal(result.read, true, "a read after it settles");
+  assert.equal(result.validates, true);
 });
