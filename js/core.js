@@ -11,7 +11,13 @@
 // of a call (validation, argument conversion) is retried once on the fresh
 // instance, since nothing has been sent yet. Clients made before the reset
 // rebuild their wasm half from the options they were constructed with.
+// A trap in a callback of the wasm (a poll after a promise settled or a
+// timer fired) poisons the instance the same way (js/objects.js `enter`):
+// the next call replaces it. The calls that instance had in flight never
+// settle; their pending callbacks are retired and do nothing.
 import * as glue from "./payreq.js";
+// The wasm-bindgen snippet the wasm imports, re-exported by scripts/build-package.sh.
+import { retire, takePoisoned } from "./objects.js";
 
 let source; // () => WebAssembly.Module | BufferSource, set by the entry
 let ready = false; // the glue holds a live instance
@@ -23,9 +29,16 @@ export function setSource(get) {
   source = get;
 }
 
+/** A callback of the wasm (a settled promise, a timer) trapped: the instance is broken. */
+function poisonCheck() {
+  if (takePoisoned()) broken = true;
+}
+
 /** Instantiates synchronously (used by entries whose Module is at hand). */
 function ensure() {
+  poisonCheck();
   if (broken) {
+    retire();
     glue.__wbg_reset_state();
     broken = false;
     generation++;
@@ -104,6 +117,7 @@ export class PaymentClient {
     const slot = INNER.get(this);
     INNER.delete(this);
     OPTIONS.delete(this);
+    poisonCheck();
     if (slot !== undefined && slot.generation === generation && !broken) slot.inner.free();
   }
 

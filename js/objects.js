@@ -172,13 +172,57 @@ export function paymentRequest(id, status, amount, currency, redirectUrl, refere
   };
 }
 
+// A trap (`WebAssembly.RuntimeError`) thrown out of a callback of the wasm
+// that the host calls (a settled promise, a timer, the executor's microtask)
+// poisons the instance as a trap in a call does: core.js replaces it before
+// the next call (`takePoisoned`), and then `retire`s the callbacks the old
+// instance left pending, which would otherwise throw into the process when
+// their promise settles or their timer fires. Its calls in flight never settle.
+let poisoned = false;
+let epoch = 0;
+
+/** Calls `f(a, b, c)`, a callback of the wasm made in `made`, noting a trap that leaves it. */
+function enter(made, f, a, b, c) {
+  if (made !== epoch) return;
+  try {
+    f(a, b, c);
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) poisoned = true;
+    throw e;
+  }
+}
+
+/** Whether a callback of the wasm trapped since the last call; clears it. */
+export function takePoisoned() {
+  const was = poisoned;
+  poisoned = false;
+  return was;
+}
+
+/** The instance is being replaced: its pending callbacks will do nothing. */
+export function retire() {
+  epoch++;
+}
+
 /** `promise.then(v => callback(slot, true, v), e => callback(slot, false, e))`: one callback for every promise. */
 function settle(promise, callback, slot) {
+  const made = epoch;
   promise.then(
-    (v) => callback(slot, true, v),
-    (e) => callback(slot, false, e),
+    (v) => enter(made, callback, slot, true, v),
+    (e) => enter(made, callback, slot, false, e),
   );
 }
 
+/** `setTimeout(callback, ms, slot, true)`, through `enter`. */
+function later(callback, ms, slot) {
+  return setTimeout(enter, ms, epoch, callback, slot, true);
+}
+
+/** `queueMicrotask(callback)`, through `enter`. */
+function soon(callback) {
+  const made = epoch;
+  queueMicrotask(() => enter(made, callback));
+}
+
 /** The functions the wasm calls without a conversion, as one namespace: wasm-bindgen imports each bare function of a snippet as its own module entry, and a bundler warns about the duplicate keys that makes. */
-export const plain = { settle };
+export const plain = { settle, later, soon };

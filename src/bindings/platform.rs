@@ -18,8 +18,6 @@ use crate::urls::{ParsedUrl, UrlParser};
 #[wasm_bindgen]
 extern "C" {
     /// `setTimeout(callback, ms, slot, ok)`: calls `callback(slot, ok)`.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &js_sys::Function, ms: f64, slot: f64, ok: bool) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 
@@ -149,6 +147,10 @@ extern "C" {
     /// `promise.then(v => callback(slot, true, v), e => callback(slot, false, e))`.
     #[wasm_bindgen(js_namespace = plain)]
     fn settle(promise: &js_sys::Promise, callback: &js_sys::Function, slot: f64);
+    /// `setTimeout(callback, ms, slot, true)` (a trap out of the callback
+    /// poisons the instance: js/objects.js `enter`).
+    #[wasm_bindgen(js_namespace = plain, js_name = later)]
+    fn set_timeout(callback: &js_sys::Function, ms: f64, slot: f64) -> JsValue;
 }
 
 #[derive(Default)]
@@ -212,7 +214,7 @@ impl Platform for JsPlatform {
     /// The timer starts when this is called (the client awaits it at once).
     fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
         let state = Rc::new(Settle::default());
-        let id = set_timeout(callback(), ms as f64, slot(&state), true);
+        let id = set_timeout(callback(), ms as f64, slot(&state));
         Sleep { id, state }
     }
 

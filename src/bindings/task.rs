@@ -17,9 +17,11 @@ use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = queueMicrotask)]
+    /// `queueMicrotask(callback)` (a trap out of the callback poisons the
+    /// instance: js/objects.js `enter`).
+    #[wasm_bindgen(js_namespace = plain, js_name = soon)]
     fn queue_microtask(callback: &js_sys::Function);
 }
 

@@ -93,7 +93,7 @@ test("a trap while constructing a client is recovered like any other call", () =
   assert.throws(() => new payreq.PaymentClient({ clientId: CLIENT_ID }), payreq.ValidationError);
 });
 
-test("a poll that ends without returning (an exception thrown through the wasm, as a trap would) does not stall the calls after it", () => {
+test("a poll that ends without returning (an exception thrown through the wasm, as a trap would) poisons the instance: the next call runs on a fresh one, and nothing stalls", () => {
   const child = fileURLToPath(new URL("./children/unwind.mjs", import.meta.url));
   const out = execFileSync(process.execPath, [child, sandbox.url, CLIENT_ID, CLIENT_SECRET], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
@@ -106,4 +106,5 @@ test("a poll that ends without returning (an exception thrown through the wasm, 
   assert.equal(result.after, 2500, "a create after it settles");
   assert.equal(result.read, true, "a read after it settles");
   assert.equal(result.validates, true);
+  assert.equal(result.freshInstances, 1, "the poisoned instance was replaced once, before the next call");
 });

@@ -5,18 +5,21 @@
 // a trap would end it: right after the create's `fetch` is sent, the next
 // call the wasm makes to one of its imports throws a WebAssembly.RuntimeError
 // through the wasm (it keeps throwing until one unwinds the poll out of the
-// instance). Then the same client must still work: later calls are polled
-// and settle. Prints one JSON line.
+// instance). Then the same client must still work: the instance is treated as
+// poisoned, as after a trap in a call, so the next call runs on a fresh one,
+// and later calls are polled and settle. Prints one JSON line.
 //   node unwind.mjs BASE_URL CLIENT_ID CLIENT_SECRET
 const [baseUrl, clientId, clientSecret] = process.argv.slice(2);
 
 const RealInstance = WebAssembly.Instance;
 let armed = false;
 let thrown = 0;
+let instances = 0;
 WebAssembly.Instance = function Instance(module, imports) {
   if (!WebAssembly.Module.exports(module).some((e) => e.name === "paymentclient_createPaymentRequest")) {
     return new RealInstance(module, imports);
   }
+  instances++;
   const wrapped = {};
   for (const [space, members] of Object.entries(imports)) {
     wrapped[space] = {};
@@ -62,15 +65,19 @@ globalThis.fetch = (...args) => {
   armed = true;
   return sent;
 };
-const lost = client.createPaymentRequest(order); // its poll is unwound: it never settles
+// Its poll is unwound: it never settles. Its attempt timer (300 ms) stays
+// pending in the old instance, and must do nothing when it fires.
+const lost = client.createPaymentRequest(order, { timeoutMs: 300 });
 let settled = false;
 lost.then(() => (settled = true), () => (settled = true));
 const deadline = (ms) => new Promise((resolve) => setTimeout(() => resolve("timed out"), ms));
 for (let i = 0; i < 100 && unwound.length === 0; i++) await deadline(10);
 
-// Later calls on the same client and instance.
+// Later calls on the same client.
+const instancesBefore = instances;
 const after = await Promise.race([client.createPaymentRequest({ ...order, amount: 2500 }), deadline(5000)]);
 const read = await Promise.race([client.getPaymentRequest(first.id), deadline(5000)]);
+await deadline(600); // the lost call's timer has fired by now
 console.log(
   JSON.stringify({
     thrown,
@@ -79,6 +86,7 @@ console.log(
     after: after === "timed out" ? after : after.amount,
     read: read === "timed out" ? read : read.id === first.id,
     validates: payreq.validatePaymentRequest(order).ok,
+    freshInstances: instances - instancesBefore,
   }),
 );
 process.exit(0);
