@@ -20,6 +20,8 @@
 #![deny(missing_docs)]
 // Every public fallible or panicking function says when, in `# Errors` / `# Panics`.
 #![deny(clippy::missing_errors_doc, clippy::missing_panics_doc)]
+// No unwrap()/expect() outside tests: a panic traps and poisons the wasm instance.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 // The npm package's wasm is built without the `std` feature: no std, so no
 // panic or formatting machinery of std in the bytes every Worker ships.
 #![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
