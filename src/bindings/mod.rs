@@ -95,15 +95,16 @@ impl RateLimiter for AnyLimiter {
 
 /// One limiter per isolate and rate: every client with the same clientId
 /// (and rate) shares its sliding window, whoever constructed it.
-static LIMITERS: Isolate<Vec<(u32, LocalLimiter)>> = Isolate(RefCell::new(Vec::new()));
+static LIMITERS: Global<RefCell<Vec<(u32, LocalLimiter)>>> = Global(RefCell::new(Vec::new()));
 
-/// A global of the isolate. The wasm build has one thread (no atomics), so a
+/// A global of the wasm instance (the limiters, the executor, the random
+/// pool). The wasm build has one thread (no atomics), so a `Cell` or
 /// `RefCell` in a static is sound; `thread_local!` would need std.
-struct Isolate<T>(RefCell<T>);
+pub(crate) struct Global<T>(pub(crate) T);
 
 // SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
 #[cfg(not(target_feature = "atomics"))]
-unsafe impl<T> Sync for Isolate<T> {}
+unsafe impl<T> Sync for Global<T> {}
 
 /// A payment-request API client for server-side code.
 #[wasm_bindgen]

@@ -17,7 +17,6 @@ use crate::urls::{ParsedUrl, UrlParser};
 
 #[wasm_bindgen]
 extern "C" {
-    /// `setTimeout(callback, ms, slot, ok)`: calls `callback(slot, ok)`.
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 
@@ -42,7 +41,7 @@ extern "C" {
 pub(crate) struct JsPlatform;
 
 /// Random bytes: the pool and how many of them are not handed out yet.
-static POOL: super::Isolate<([u8; 256], usize)> = super::Isolate(RefCell::new(([0; 256], 0)));
+static POOL: super::Global<RefCell<([u8; 256], usize)>> = super::Global(RefCell::new(([0; 256], 0)));
 
 /// Wakes a future from an `abort` event listener. The listener is a
 /// `Closure` owned by the future, so dropping the future frees it and
@@ -111,7 +110,7 @@ pub(crate) fn settled(promise: &js_sys::Promise) -> impl Future<Output = Result<
 
 /// The one callback of settled promises and timers, made on first use and
 /// kept for the life of the instance.
-static CALLBACK: super::task::Global<Cell<Option<&'static Callback>>> = super::task::Global(Cell::new(None));
+static CALLBACK: super::Global<Cell<Option<&'static Callback>>> = super::Global(Cell::new(None));
 
 fn callback() -> &'static js_sys::Function {
     let callback = CALLBACK.0.get().unwrap_or_else(|| {

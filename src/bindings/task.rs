@@ -55,14 +55,7 @@ struct Executor {
     polling: Cell<bool>,
 }
 
-/// A global of the instance, for statics without a `RefCell` around them.
-pub(super) struct Global<T>(pub(super) T);
-
-// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
-#[cfg(not(target_feature = "atomics"))]
-unsafe impl<T> Sync for Global<T> {}
-
-static EXECUTOR: Global<Executor> = Global(Executor {
+static EXECUTOR: super::Global<Executor> = super::Global(Executor {
     ready: RefCell::new(Vec::new()),
     run: Cell::new(None),
     queued: Cell::new(false),
