@@ -90,6 +90,16 @@ async function sandboxBearer(baseUrl) {
   return bearer;
 }
 
+/** The headers payreq sends on a create, with a fresh idempotency key: the same for the baselines. */
+function createHeaders(bearer) {
+  return {
+    accept: "application/json",
+    authorization: bearer,
+    "content-type": "application/json",
+    "idempotency-key": randomUUID(),
+  };
+}
+
 /**
  * The baseline of a create: `POST /payment/request` with the global `fetch`
  * and a token fetched here, once (never printed), with the headers payreq
@@ -107,12 +117,7 @@ export async function rawCreator(baseUrl) {
   return async function create() {
     const res = await fetch(`${baseUrl}/payment/request`, {
       method: "POST",
-      headers: {
-        accept: "application/json",
-        authorization: bearer,
-        "content-type": "application/json",
-        "idempotency-key": randomUUID(),
-      },
+      headers: createHeaders(bearer),
       body: JSON.stringify(body),
     });
     const pr = await res.json();
@@ -143,12 +148,7 @@ export async function minimalCreator(baseUrl) {
     try {
       const res = await fetch(`${baseUrl}/payment/request`, {
         method: "POST",
-        headers: {
-          accept: "application/json",
-          authorization: bearer,
-          "content-type": "application/json",
-          "idempotency-key": randomUUID(),
-        },
+        headers: createHeaders(bearer),
         body,
         signal: controller.signal,
       });
