@@ -2,43 +2,38 @@
 // the wasm-bindgen `web` glue (payreq.js), instantiates it lazily from the
 // WebAssembly.Module an entry provides, and re-instantiates it after a trap.
 //
+// Each call of a client is a flow of the wasm core, stepped by `drive`
+// below: the core says what to do (wait, ask the shared rate limiter, send a
+// request, or finish), and `drive` only does it, with `fetch`, `setTimeout`
+// and the caller's AbortSignal, and reports what happened. Every rule
+// (token, retries, limits, errors) is in the core (src/flow.rs).
+//
 // Recovery. A trap (`WebAssembly.RuntimeError`: a panic under panic=abort,
 // an out-of-bounds access, ...) can leave the instance's memory in any state,
-// so it is never called again: the call that trapped throws, and the next
-// call builds a fresh instance from the kept Module with the glue's
+// so it is never called again: the call that trapped throws (or rejects), and
+// the next call builds a fresh instance from the kept Module with the glue's
 // `__wbg_reset_state` (emitted by `wasm-bindgen
 // --experimental-reset-state-function`). A trap seen in the synchronous part
 // of a call (validation, argument conversion) is retried once on the fresh
 // instance, since nothing has been sent yet. Clients made before the reset
-// rebuild their wasm half from the options they were constructed with.
-// A trap in a callback of the wasm (a poll after a promise settled or a
-// timer fired) poisons the instance the same way (js/objects.js `enter`):
-// the next call replaces it. The calls that instance had in flight never
-// settle; their pending callbacks are retired and do nothing.
+// rebuild their wasm half from the options they were constructed with. Calls
+// that were in flight on the old instance reject with the trap.
 import * as glue from "./payreq.js";
-// The wasm-bindgen snippet the wasm imports, re-exported by scripts/build-package.sh.
-import { retire, takePoisoned } from "./objects.js";
 
 let source; // () => WebAssembly.Module | BufferSource, set by the entry
 let ready = false; // the glue holds a live instance
 let broken = false; // that instance trapped: replace it before the next call
 let generation = 0; // bumped by every re-instantiation
+let lastTrap; // the trap that ended the last instance
 
 /** Called once by an entry: how to get the wasm when it is first needed. */
 export function setSource(get) {
   source = get;
 }
 
-/** A callback of the wasm (a settled promise, a timer) trapped: the instance is broken. */
-function poisonCheck() {
-  if (takePoisoned()) broken = true;
-}
-
 /** Instantiates synchronously (used by entries whose Module is at hand). */
 function ensure() {
-  poisonCheck();
   if (broken) {
-    retire();
     glue.__wbg_reset_state();
     broken = false;
     generation++;
@@ -72,9 +67,150 @@ function guarded(fn) {
     } catch (e) {
       if (!isTrap(e)) throw e;
       broken = true;
+      lastTrap = e;
       if (attempt === 1) throw e;
     }
   }
+}
+
+/** One step of flow `id` made in `made` (src/bindings/mod.rs `step`); a trap breaks the instance. */
+function step(made, id, event, status, text, value) {
+  if (made !== generation || broken) throw lastTrap;
+  try {
+    return glue.step(id, event, status, text, value);
+  } catch (e) {
+    if (isTrap(e)) {
+      broken = true;
+      lastTrap = e;
+    }
+    throw e;
+  }
+}
+
+// Events of `step`.
+const RESERVED = 1, WAITED = 2, TOKEN_FREE = 3, SENT = 4, FETCH_FAILED = 5, BODY_FAILED = 6, TIMED_OUT = 7, ABORTED = 8;
+
+/**
+ * Resolves to what `arm(done)` passes `done`, or to ABORTED when `signal`
+ * fires first; `arm` returns how to disarm what it armed.
+ */
+function until(signal, arm) {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(ABORTED);
+    const done = (event) => {
+      disarm();
+      signal?.removeEventListener("abort", onAbort);
+      resolve(event);
+    };
+    const onAbort = () => done(ABORTED);
+    const disarm = arm(done);
+    signal?.addEventListener("abort", onAbort);
+  });
+}
+
+/**
+ * One attempt: `text` is the time limit, the URL, the method, header names and
+ * values, then the body if one is left, joined by NULs. Resolves to the event
+ * and its status, text and value for `step`.
+ */
+async function send(text, signal) {
+  const [ms, url, method, ...rest] = text.split("\0");
+  if (signal?.aborted) return [ABORTED];
+  const controller = new AbortController();
+  const init = { method, headers: {}, signal: controller.signal };
+  if (rest.length & 1) init.body = rest.pop();
+  for (let i = 0; i < rest.length; i += 2) init.headers[rest[i]] = rest[i + 1];
+  let why = 0; // TIMED_OUT or ABORTED once the controller was aborted for that
+  const stop = (event) => {
+    why ||= event;
+    controller.abort();
+  };
+  const timer = setTimeout(stop, +ms, TIMED_OUT);
+  const onAbort = () => stop(ABORTED);
+  signal?.addEventListener("abort", onAbort);
+  let response;
+  try {
+    response = await fetch(url, init);
+    const body = await response.text();
+    const h = response.headers;
+    const header = (name) => h.get(name) ?? "";
+    return [SENT, response.status, `${header("retry-after")}\0${header("x-request-id")}\0${header("request-id")}\0${body}`];
+  } catch (e) {
+    if (why) return [why];
+    return response ? [BODY_FAILED, response.status, response.headers.get("x-request-id") ?? "", e] : [FETCH_FAILED, 0, "", e];
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+// Flows waiting for another flow's token request, per client: woken after
+// any other step of a flow of that client (the core says if they must wait more).
+const WAITERS = new WeakMap();
+
+function wake(inner) {
+  const waiters = WAITERS.get(inner);
+  if (waiters?.length) {
+    WAITERS.delete(inner);
+    // Emptied first: each waiter's `done` takes itself out of the list.
+    for (const w of waiters.splice(0)) w(TOKEN_FREE);
+  }
+}
+
+function waitForToken(inner, signal) {
+  return until(signal, (done) => {
+    const list = WAITERS.get(inner) ?? [];
+    list.push(done);
+    WAITERS.set(inner, list);
+    return () => list.splice(list.indexOf(done) >>> 0, 1);
+  });
+}
+
+/**
+ * Performs the actions of flow `id` of `inner` (made in instance generation
+ * `made`) until it resolves or throws. `options`: the client's.
+ */
+async function drive(inner, made, id, signal, options) {
+  let event = 0, status = 0, text = "", value, action;
+  for (;;) {
+    action = undefined;
+    try {
+      action = step(made, id, event, status, text, value);
+    } finally {
+      if (action !== -1) wake(inner);
+    }
+    status = 0;
+    text = "";
+    value = undefined;
+    if (typeof action === "string") [event, status = 0, text = "", value] = await send(action, signal);
+    else if (typeof action !== "number") return action;
+    else if (action >= 0) event = await until(signal, (done) => clearTimeout.bind(null, setTimeout(done, action, WAITED)));
+    else if (action === -1) event = await waitForToken(inner, signal);
+    else {
+      event = RESERVED;
+      try {
+        value = await options.rateLimiter.reserve(options.clientId, Date.now());
+        status = 1;
+      } catch (e) {
+        value = e;
+      }
+    }
+  }
+}
+
+/** Starts call `kind` (0 create, 1 get, 2 wait) of a client: a promise of its result. */
+function call(client, kind, target, options) {
+  let inner, made, id;
+  try {
+    guarded(() => {
+      inner = innerOf(client);
+      made = generation;
+      id = inner.begin(kind, target, options);
+    });
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return drive(inner, made, id, options?.signal ?? undefined, OPTIONS.get(client));
 }
 
 // Options of each client, for rebuilding after a re-instantiation. A WeakMap
@@ -101,15 +237,15 @@ export class PaymentClient {
   }
 
   createPaymentRequest(input, options) {
-    return guarded(() => innerOf(this).createPaymentRequest(input, options));
+    return call(this, 0, input, options);
   }
 
   getPaymentRequest(id, options) {
-    return guarded(() => innerOf(this).getPaymentRequest(id, options));
+    return call(this, 1, id, options);
   }
 
   waitForPayment(id, options) {
-    return guarded(() => innerOf(this).waitForPayment(id, options));
+    return call(this, 2, id, options);
   }
 
   /** Releases the wasm half now instead of at garbage collection. */
@@ -117,7 +253,6 @@ export class PaymentClient {
     const slot = INNER.get(this);
     INNER.delete(this);
     OPTIONS.delete(this);
-    poisonCheck();
     if (slot !== undefined && slot.generation === generation && !broken) slot.inner.free();
   }
 

@@ -116,19 +116,6 @@ export function parseUrl(text, out) {
 }
 
 /**
- * `fetch(url, { method, headers, body, signal })`, its strings joined by NULs
- * in `text`: the URL, the method, header names and values, then the body if
- * one is left.
- */
-export function send(text, controller) {
-  const [url, method, ...rest] = text.split("\0");
-  const init = { method, headers: {}, signal: controller?.signal };
-  if (rest.length & 1) init.body = rest.pop();
-  for (let i = 0; i < rest.length; i += 2) init.headers[rest[i]] = rest[i + 1];
-  return fetch(url, init);
-}
-
-/**
  * `{ ok: true, value }`: `text` holds the currency (`a` UTF-16 units), the
  * redirectUrl (`b` units) and, when `reference`, the referenceId (the rest).
  */
@@ -171,58 +158,3 @@ export function paymentRequest(id, status, amount, currency, redirectUrl, refere
     raw: parsed,
   };
 }
-
-// A trap (`WebAssembly.RuntimeError`) thrown out of a callback of the wasm
-// that the host calls (a settled promise, a timer, the executor's microtask)
-// poisons the instance as a trap in a call does: core.js replaces it before
-// the next call (`takePoisoned`), and then `retire`s the callbacks the old
-// instance left pending, which would otherwise throw into the process when
-// their promise settles or their timer fires. Its calls in flight never settle.
-let poisoned = false;
-let epoch = 0;
-
-/** Calls `f(a, b, c)`, a callback of the wasm made in `made`, noting a trap that leaves it. */
-function enter(made, f, a, b, c) {
-  if (made !== epoch) return;
-  try {
-    f(a, b, c);
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) poisoned = true;
-    throw e;
-  }
-}
-
-/** Whether a callback of the wasm trapped since the last call; clears it. */
-export function takePoisoned() {
-  const was = poisoned;
-  poisoned = false;
-  return was;
-}
-
-/** The instance is being replaced: its pending callbacks will do nothing. */
-export function retire() {
-  epoch++;
-}
-
-/** `promise.then(v => callback(slot, true, v), e => callback(slot, false, e))`: one callback for every promise. */
-function settle(promise, callback, slot) {
-  const made = epoch;
-  promise.then(
-    (v) => enter(made, callback, slot, true, v),
-    (e) => enter(made, callback, slot, false, e),
-  );
-}
-
-/** `setTimeout(callback, ms, slot, true)`, through `enter`. */
-function later(callback, ms, slot) {
-  return setTimeout(enter, ms, epoch, callback, slot, true);
-}
-
-/** `queueMicrotask(callback)`, through `enter`. */
-function soon(callback) {
-  const made = epoch;
-  queueMicrotask(() => enter(made, callback));
-}
-
-/** The functions the wasm calls without a conversion, as one namespace: wasm-bindgen imports each bare function of a snippet as its own module entry, and a bundler warns about the duplicate keys that makes. */
-export const plain = { settle, later, soon };

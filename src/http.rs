@@ -127,15 +127,19 @@ pub trait Transport {
     async fn send(&self, request: &Request) -> Result<Response, TransportError>;
 }
 
-/// Time, timers and randomness.
-#[allow(async_fn_in_trait)]
-pub trait Platform {
+/// Time and randomness: what a [`Flow`](crate::Flow) reads itself.
+pub trait Host {
     /// Wall-clock time in milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
-    /// Completes after `ms` milliseconds.
-    async fn sleep(&self, ms: u64);
     /// Fills `buf` with cryptographically secure random bytes.
     fn fill_random(&self, buf: &mut [u8]);
+}
+
+/// A [`Host`] with timers, for the Rust driver ([`crate::Client`]).
+#[allow(async_fn_in_trait)]
+pub trait Platform: Host {
+    /// Completes after `ms` milliseconds.
+    async fn sleep(&self, ms: u64);
 }
 
 /// A caller's cancellation signal (an `AbortSignal` in JS).

@@ -51,6 +51,7 @@ mod client;
 mod currency;
 mod currency_data;
 mod error;
+pub mod flow;
 #[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -73,14 +74,15 @@ mod wire;
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 #[cfg(target_arch = "wasm32")]
-pub use bindings::{validate_payment_request_js, PaymentClient};
+pub use bindings::{step, validate_payment_request_js, PaymentClient};
 
 pub use auth::{DEFAULT_TOKEN_TTL_MS, REFRESH_SKEW_MS};
-pub use client::{Client, POLL_INITIAL_MS, POLL_MAX_MS};
+pub use client::Client;
 pub use currency::minor_unit_exponent;
 pub use error::{ApiError, ApiErrorKind, Cause, Error, FieldError, Operation, ValidationErrors};
+pub use flow::{Action, Core, Event, Flow, POLL_INITIAL_MS, POLL_MAX_MS};
 pub use http::{
-    Method, NeverAborted, Observer, Platform, Request, RequestEvent, Response, ResponseEvent, Signal, Transport,
+    Host, Method, NeverAborted, Observer, Platform, Request, RequestEvent, Response, ResponseEvent, Signal, Transport,
     TransportError,
 };
 pub use secret::{AccessToken, ClientSecret};

@@ -136,12 +136,20 @@ impl SlidingWindow {
 /// default; a shared store (a Durable Object, say) can implement this too.
 #[allow(async_fn_in_trait)]
 pub trait RateLimiter {
-    /// Reserves a send slot for `key`: the time (ms since the epoch) at which
-    /// the request may be sent.
+    /// Reserves a send slot for `key` at once: the time (ms since the epoch)
+    /// at which the request may be sent; `None` when the store answers
+    /// asynchronously, through [`RateLimiter::reserve`] (the driver of a
+    /// [`Flow`](crate::Flow) then asks it: [`Action::Reserve`](crate::Action::Reserve)).
+    fn reserve_now(&self, key: &str, now_ms: u64) -> Option<u64>;
+
+    /// Reserves a send slot for `key` asynchronously (a shared store); by
+    /// default [`RateLimiter::reserve_now`].
     ///
     /// # Errors
     /// A description of why no slot could be had (a shared store failing).
-    async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String>;
+    async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
+        self.reserve_now(key, now_ms).ok_or_else(|| "this limiter reserves only asynchronously".to_owned())
+    }
 
     /// Returns a reservation that will not be used.
     fn release(&self, key: &str, at_ms: u64);
@@ -182,10 +190,9 @@ impl Default for LocalLimiter {
     }
 }
 
-impl LocalLimiter {
-    /// [`RateLimiter::reserve`], which never waits or fails here: callers
-    /// that know the limiter is local skip a future (issue 6).
-    pub(crate) fn reserve_now(&self, key: &str, now_ms: u64) -> u64 {
+impl RateLimiter for LocalLimiter {
+    /// Never waits or fails here.
+    fn reserve_now(&self, key: &str, now_ms: u64) -> Option<u64> {
         let mut windows = self.windows.borrow_mut();
         let i = match windows.iter().position(|(k, _)| k == key) {
             Some(i) => i,
@@ -194,13 +201,7 @@ impl LocalLimiter {
                 windows.len() - 1
             }
         };
-        windows[i].1.reserve(now_ms)
-    }
-}
-
-impl RateLimiter for LocalLimiter {
-    async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
-        Ok(self.reserve_now(key, now_ms))
+        Some(windows[i].1.reserve(now_ms))
     }
 
     fn release(&self, key: &str, at_ms: u64) {

@@ -1,11 +1,9 @@
-//! Two small async tools without dependencies: racing two futures, and a
-//! FIFO gate that lets one caller at a time through (single-flight).
+//! Racing two futures, without dependencies: the Rust driver of a
+//! [`Flow`](crate::Flow) races each wait and send against the caller's signal.
 
-use alloc::vec::Vec;
-use core::cell::{Cell, RefCell};
 use core::future::{poll_fn, Future};
 use core::pin::Pin;
-use core::task::{Poll, Waker};
+use core::task::Poll;
 
 /// Which of two raced futures finished first.
 pub(crate) enum Either<A, B> {
@@ -32,45 +30,9 @@ pub(crate) fn race<'a, A: Future, B: Future>(
     })
 }
 
-/// One holder at a time. Used for single-flight token requests: callers
-/// that find the gate busy wait, then re-check the cache once inside.
-#[derive(Default)]
-pub(crate) struct Gate {
-    busy: Cell<bool>,
-    waiters: RefCell<Vec<Waker>>,
-}
-
-pub(crate) struct GateGuard<'a>(&'a Gate);
-
-impl Gate {
-    pub(crate) fn lock(&self) -> impl Future<Output = GateGuard<'_>> {
-        poll_fn(move |cx| {
-            if self.busy.get() {
-                self.waiters.borrow_mut().push(cx.waker().clone());
-                Poll::Pending
-            } else {
-                self.busy.set(true);
-                Poll::Ready(GateGuard(self))
-            }
-        })
-    }
-}
-
-impl Drop for GateGuard<'_> {
-    fn drop(&mut self) {
-        self.0.busy.set(false);
-        // Wake every waiter: the first to run takes the gate, the others wait again.
-        let waiters = core::mem::take(&mut *self.0.waiters.borrow_mut());
-        for w in waiters {
-            w.wake();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::rc::Rc;
     use core::pin::pin;
 
     #[test]
@@ -79,17 +41,5 @@ mod tests {
         assert!(matches!(left, Either::Left(1)));
         let right = pollster::block_on(race(pin!(core::future::pending::<()>()), pin!(async { 2 })));
         assert!(matches!(right, Either::Right(2)));
-    }
-
-    #[test]
-    fn the_gate_admits_one_holder_at_a_time() {
-        let gate = Rc::new(Gate::default());
-        let guard = pollster::block_on(gate.lock());
-        let waker = Waker::noop();
-        let mut cx = core::task::Context::from_waker(waker);
-        let mut second = Box::pin(gate.lock());
-        assert!(second.as_mut().poll(&mut cx).is_pending());
-        drop(guard);
-        assert!(second.as_mut().poll(&mut cx).is_ready());
     }
 }

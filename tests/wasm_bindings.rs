@@ -1,5 +1,7 @@
 //! wasm-bindgen tests of `src/bindings/` (JS value conversions, error objects,
-//! the fetch transport, the browser guard). `make test-wasm` runs this file with
+//! the flows' `begin`/`step` contract, the browser guard). The calls here are
+//! driven by `call` below, a test-only stand-in for js/core.js's driver
+//! (which the JS suites test in every runtime). `make test-wasm` runs this file with
 //! `wasm-pack test --node`, `--headless --chrome` and `--headless --firefox`
 //! (scripts/test-wasm.sh; `WASM_BINDGEN_USE_BROWSER=1` for the browsers, since
 //! the file is not pinned to one runtime).
@@ -47,6 +49,64 @@ fn order(amount: JsValue) -> JsValue {
         ("currency", JsValue::from_str("usd")),
         ("redirectUrl", JsValue::from_str("https://shop.example/return")),
     ])
+}
+
+/// Sends one request as js/core.js's driver does (without its timer), and
+/// answers with `step`'s event, status, text and value.
+fn send_function() -> js_sys::Function {
+    js_sys::Function::new_with_args(
+        "text, signal",
+        r#"
+        const [, url, method, ...rest] = text.split("\0");
+        if (signal?.aborted) return Promise.resolve([8, 0, "", undefined]);
+        const init = { method, headers: {} };
+        if (rest.length & 1) init.body = rest.pop();
+        for (let i = 0; i < rest.length; i += 2) init.headers[rest[i]] = rest[i + 1];
+        return fetch(url, init).then(
+          (r) => r.text().then((body) => {
+            const h = (n) => r.headers.get(n) ?? "";
+            return [4, r.status, [h("retry-after"), h("x-request-id"), h("request-id"), body].join("\0"), undefined];
+          }),
+          (e) => [5, 0, "", e],
+        );
+        "#,
+    )
+}
+
+/// Runs call `kind` (0 create, 1 get) of `client` to its end: `begin`, then
+/// `step` until it returns the resource or throws; sends and waits for real.
+async fn call(
+    client: &payreq::PaymentClient,
+    kind: u32,
+    target: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let signal = if options.is_object() { get(&options, "signal") } else { JsValue::UNDEFINED };
+    let id = client.begin(kind, target, options)?;
+    let send = send_function();
+    let (mut event, mut status, mut text, mut value) = (0, 0.0, String::new(), JsValue::UNDEFINED);
+    loop {
+        let action = payreq::step(id, event, status, text, value)?;
+        if let Some(request) = action.as_string() {
+            let answer =
+                JsFuture::from(js_sys::Promise::from(send.call2(&JsValue::NULL, &request.into(), &signal)?)).await?;
+            let answer = js_sys::Array::from(&answer);
+            event = answer.get(0).as_f64().unwrap() as u32;
+            status = answer.get(1).as_f64().unwrap();
+            text = answer.get(2).as_string().unwrap();
+            value = answer.get(3);
+        } else if let Some(ms) = action.as_f64() {
+            assert!(ms >= 0.0, "no shared limiter and one call at a time: {ms}");
+            let sleep = js_sys::Promise::new(&mut |resolve, _| {
+                let set_timeout: js_sys::Function = get(&js_sys::global().into(), "setTimeout").into();
+                set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from_f64(ms)).unwrap();
+            });
+            JsFuture::from(sleep).await?;
+            (event, status, text, value) = (2, 0.0, String::new(), JsValue::UNDEFINED);
+        } else {
+            return Ok(action);
+        }
+    }
 }
 
 /// The codes of `validatePaymentRequest(input)`, empty when valid.
@@ -110,18 +170,15 @@ async fn invalid_input_rejects_the_promise_without_a_request() {
     // Nothing listens here; a request would fail as a network error instead.
     let options = client_options("http://127.0.0.1:1");
     let client = payreq::PaymentClient::new(options).unwrap();
-    let err = JsFuture::from(client.create_payment_request(order(JsValue::from_f64(-1.0)), None)).await.unwrap_err();
+    let none = JsValue::UNDEFINED;
+    let err = call(&client, 0, order(JsValue::from_f64(-1.0)), none.clone()).await.unwrap_err();
     assert_eq!(get(&err, "code"), JsValue::from_str("validation_failed"));
     let errors = js_sys::Array::from(&get(&err, "errors"));
     assert_eq!(get(&errors.get(0), "code"), JsValue::from_str("amount_negative"));
-    let err = JsFuture::from(client.get_payment_request(JsValue::from_str("../x"), None)).await.unwrap_err();
+    let err = call(&client, 1, JsValue::from_str("../x"), none).await.unwrap_err();
     assert_eq!(get(&err, "field"), JsValue::from_str("id"));
     let no_retry = object(&[("maxRetries", JsValue::from_f64(0.0))]);
-    let net = JsFuture::from(
-        client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Some(no_retry)),
-    )
-    .await
-    .unwrap_err();
+    let net = call(&client, 1, JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), no_retry).await.unwrap_err();
     assert_eq!(get(&net, "code"), JsValue::from_str("network_error"));
     assert!(get(&net, "cause").dyn_ref::<js_sys::Error>().is_some(), "fetch's own error is the cause");
 }
@@ -133,21 +190,13 @@ async fn an_aborted_signal_rejects_with_an_abort_error_and_its_reason() {
     let controller = web_abort_controller();
     let reason = JsValue::from_str("user left the page");
     js_sys::Reflect::apply(&get(&controller, "abort").into(), &controller, &js_sys::Array::of1(&reason)).unwrap();
-    let call = object(&[("signal", get(&controller, "signal"))]);
-    let err = JsFuture::from(
-        client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Some(call)),
-    )
-    .await
-    .unwrap_err();
+    let options = object(&[("signal", get(&controller, "signal"))]);
+    let err = call(&client, 1, JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), options).await.unwrap_err();
     assert_eq!(get(&err, "name"), JsValue::from_str("AbortError"));
     assert_eq!(get(&err, "code"), JsValue::from_str("aborted"));
     assert_eq!(get(&err, "cause"), reason);
     let bad = object(&[("signal", JsValue::from_str("soon"))]);
-    let err = JsFuture::from(
-        client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Some(bad)),
-    )
-    .await
-    .unwrap_err();
+    let err = call(&client, 1, JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), bad).await.unwrap_err();
     assert_eq!(get(&err, "field"), JsValue::from_str("signal"));
 }
 
@@ -210,33 +259,32 @@ fn wasm_memory_bytes() -> f64 {
     get(&get(&wasm_bindgen::memory(), "buffer"), "byteLength").as_f64().unwrap()
 }
 
-/// One request: a create or a read, with or without an `AbortSignal` (each
-/// has its own timers, abort listener, controller and closures).
+/// One request: a create or a read, with or without an `AbortSignal`.
 async fn one_request(client: &payreq::PaymentClient, i: u32) {
     let options = if i % 2 == 0 {
         object(&[("signal", get(&web_abort_controller(), "signal"))])
     } else {
         object(&[("timeoutMs", JsValue::from_f64(20_000.0))])
     };
-    let promise = if i % 3 == 0 {
-        client.get_payment_request(JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), Some(options))
+    let pr = if i % 3 == 0 {
+        call(client, 1, JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), options).await
     } else {
-        client.create_payment_request(order(JsValue::from_f64(1999.0)), Some(options))
+        call(client, 0, order(JsValue::from_f64(1999.0)), options).await
     };
-    let pr = JsFuture::from(promise).await.unwrap();
+    let pr = pr.unwrap();
     assert_eq!(get(&pr, "status"), JsValue::from_str("pending"));
 }
 
 #[wasm_bindgen_test]
-async fn requests_release_their_timers_signals_and_closures() {
-    // Every request creates JS timers, an abort listener, an AbortController
-    // and closures; all of them must be freed when it settles, or the wasm
-    // memory grows with every request (it once did, by ~100 bytes each).
+async fn requests_release_their_flows_and_signals() {
+    // Every request holds a flow, its client and the caller's signal in the
+    // wasm; all of them must be freed when it ends, or the wasm memory grows
+    // with every request.
     let restore = install_fake_fetch();
     let options = client_options("https://fake.payreq.test");
     js_sys::Reflect::set(&options, &JsValue::from_str("rateLimit"), &JsValue::from_f64(0.0)).unwrap();
     let client = payreq::PaymentClient::new(options).unwrap();
-    // Warm-up: the token, the allocator's free lists, the executor's queue.
+    // Warm-up: the token, the allocator's free lists, the flows' slots.
     for i in 0..300 {
         one_request(&client, i).await;
     }

@@ -7,9 +7,7 @@
 use crate::prelude::*;
 
 mod convert;
-mod fetch;
 mod platform;
-mod task;
 mod types;
 
 use alloc::rc::Rc;
@@ -18,43 +16,31 @@ use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::client::Client;
-use crate::error::{Error, FieldError, ValidationErrors};
+use crate::error::{Cause, Error, FieldError, ValidationErrors};
+use crate::flow::{Action, Core, Event, Flow};
+use crate::http::{Response, TransportError};
 use crate::limiter::{LocalLimiter, RateLimiter, WINDOW_MS};
 use crate::validate::{
     validate_call_options, validate_client_options, validate_payment_id, validate_payment_request,
-    validate_wait_options, CallOptions, Environment, NewPaymentRequest, PaymentId,
+    validate_wait_options, Environment, PaymentId,
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
-use fetch::FetchTransport;
-use platform::{AbortSignal, JsObserver, JsPlatform, JsSignal, JsUrls};
+use platform::{AbortSignal, JsObserver, JsPlatform, JsUrls};
 
-type Inner = Client<FetchTransport, JsPlatform, AnyLimiter>;
+type Inner = Core<JsPlatform, AnyLimiter>;
 
-/// The in-isolate limiter, or the caller's shared one.
+/// The in-isolate limiter, or the caller's shared one (which the JS driver
+/// asks for slots: [`Action::Reserve`]).
 enum AnyLimiter {
     Local(LocalLimiter),
     Js(js_sys::Object),
 }
 
 impl RateLimiter for AnyLimiter {
-    async fn reserve(&self, key: &str, now_ms: u64) -> Result<u64, String> {
-        let store = match self {
-            AnyLimiter::Local(local) => return Ok(local.reserve_now(key, now_ms)),
-            AnyLimiter::Js(store) => store,
-        };
-        let method = get(store, "reserve")
-            .dyn_into::<js_sys::Function>()
-            .map_err(|_| "rateLimiter.reserve is not a function".to_owned())?;
-        let describe =
-            |e: JsValue| get(&e, "message").as_string().unwrap_or_else(|| "rateLimiter.reserve threw".to_owned());
-        let returned =
-            method.call2(store, &JsValue::from_str(key), &JsValue::from_f64(now_ms as f64)).map_err(describe)?;
-        // A number, or a promise of one (a Durable Object is a fetch away).
-        let at = platform::settled(&js_sys::Promise::resolve(&returned)).await.map_err(describe)?;
-        match at.as_f64() {
-            Some(t) if t.is_finite() && t >= 0.0 => Ok(t as u64),
-            _ => Err("rateLimiter.reserve must return (a promise of) a time in ms since the epoch".to_owned()),
+    fn reserve_now(&self, key: &str, now_ms: u64) -> Option<u64> {
+        match self {
+            AnyLimiter::Local(local) => local.reserve_now(key, now_ms),
+            AnyLimiter::Js(_) => None,
         }
     }
 
@@ -106,8 +92,9 @@ pub(crate) struct Global<T>(pub(crate) T);
 #[cfg(not(target_feature = "atomics"))]
 unsafe impl<T> Sync for Global<T> {}
 
-/// A payment-request API client for server-side code.
-#[wasm_bindgen]
+/// The wasm half of a `PaymentClient` (js/core.js): its options, limiter,
+/// hooks and token cache.
+#[wasm_bindgen(skip_typescript)]
 pub struct PaymentClient {
     inner: Rc<Inner>,
 }
@@ -142,7 +129,7 @@ fn invalid(field: &str, code: &'static str, message: &str) -> JsValue {
 
 /// The caller's `signal`, if any: anything with a boolean `aborted` and an
 /// `addEventListener` (an `AbortSignal` in every runtime).
-fn signal_of(options: &JsValue) -> Result<Option<JsSignal>, JsValue> {
+fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
     let signal = get(options, "signal");
     if signal.is_undefined() || signal.is_null() {
         return Ok(None);
@@ -150,24 +137,14 @@ fn signal_of(options: &JsValue) -> Result<Option<JsSignal>, JsValue> {
     if get(&signal, "aborted").as_bool().is_none() || !get(&signal, "addEventListener").is_function() {
         return Err(invalid("signal", "option_invalid", "signal must be an AbortSignal"));
     }
-    Ok(Some(JsSignal::new(signal.unchecked_into::<AbortSignal>())))
-}
-
-/// Converts an error, giving an abort the signal's reason as its `cause`.
-fn reject(error: Error, signal: Option<&JsSignal>) -> JsValue {
-    match (error, signal) {
-        (Error::Aborted { operation, .. }, Some(s)) => {
-            error_to_js(Error::Aborted { operation, cause: Some(crate::error::Cause(Box::new(s.reason()))) })
-        }
-        (e, _) => error_to_js(e),
-    }
+    Ok(Some(signal.unchecked_into::<AbortSignal>()))
 }
 
 #[wasm_bindgen]
 impl PaymentClient {
     /// Creates a client from `{ clientId, clientSecret, baseUrl, maxRetries?,
-    /// timeoutMs?, totalTimeoutMs?, rateLimit?, dangerouslyAllowBrowser?,
-    /// onRequest?, onResponse? }`.
+    /// timeoutMs?, totalTimeoutMs?, rateLimit?, rateLimiter?,
+    /// dangerouslyAllowBrowser?, onRequest?, onResponse? }`.
     ///
     /// # Errors
     /// Throws a `ValidationError` naming each invalid option, and in a browser
@@ -195,75 +172,205 @@ impl PaymentClient {
         };
         let hook = |name| get(&options, name).dyn_into::<js_sys::Function>().ok();
         let (on_request, on_response) = (hook("onRequest"), hook("onResponse"));
-        let mut client = Client::new(config, FetchTransport, JsPlatform, limiter);
+        let mut core = Core::new(config, JsPlatform, limiter);
         if on_request.is_some() || on_response.is_some() {
-            client = client.with_observer(Box::new(JsObserver { on_request, on_response }));
+            core.observer = Some(Box::new(JsObserver { on_request, on_response }));
         }
-        Ok(PaymentClient { inner: Rc::new(client) })
+        Ok(PaymentClient { inner: Rc::new(core) })
     }
 
-    /// Validates `input` and creates a payment request; resolves to the
-    /// resource. `options`: `{ idempotencyKey?, signal?, maxRetries?,
-    /// timeoutMs?, totalTimeoutMs? }`.
+    /// Validates a call and starts its flow: `kind` 0 is
+    /// `createPaymentRequest(target, options)`, 1 `getPaymentRequest`, 2
+    /// `waitForPayment`. Returns the flow's number for [`step`]; the JS driver
+    /// (js/core.js) performs its actions.
     ///
     /// # Errors
-    /// Rejects with a `ValidationError` before any network call, or with the
-    /// typed error of the failed call.
-    #[wasm_bindgen(js_name = createPaymentRequest, unchecked_return_type = "Promise<PaymentRequest>")]
-    pub fn create_payment_request(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "PaymentRequestInput")] input: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "CreateOptions")] options: Option<JsValue>,
-    ) -> js_sys::Promise {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
-        let request = validate_payment_request(&to_input(&input), &JsUrls).map_err(validation);
-        let call = validate_call_options(&to_input(&options), true).map_err(validation);
-        self.start(request.and_then(|r| Ok(Call::Create(r, call?))), &options)
-    }
-
-    /// Reads a payment request by its UUID (any case). `options`: `{ signal?,
-    /// maxRetries?, timeoutMs?, totalTimeoutMs? }`.
-    ///
-    /// # Errors
-    /// Rejects with a `ValidationError` for an id that is not a UUID, before
-    /// any network call, or with the typed error of the failed call.
-    #[wasm_bindgen(js_name = getPaymentRequest, unchecked_return_type = "Promise<PaymentRequest>")]
-    pub fn get_payment_request(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] options: Option<JsValue>,
-    ) -> js_sys::Promise {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
-        let id = payment_id(&id);
-        let call = validate_call_options(&to_input(&options), false).map_err(validation);
-        self.start(id.and_then(|id| Ok(Call::Get(id, call?))), &options)
-    }
-
-    /// Polls until the payment request is paid, expired or cancelled, within
-    /// the rate limit. `options`: `{ timeoutMs? (default 300000), signal? }`.
-    ///
-    /// # Errors
-    /// Rejects with a `TimeoutError` when `timeoutMs` passes first, an
-    /// `AbortError` when the signal fires, or the error of a failed poll.
-    #[wasm_bindgen(js_name = waitForPayment, unchecked_return_type = "Promise<PaymentRequest>")]
-    pub fn wait_for_payment(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
-    ) -> js_sys::Promise {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
-        let id = payment_id(&id);
-        let timeout = validate_wait_options(&to_input(&options)).map_err(validation);
-        self.start(id.and_then(|id| Ok(Call::Wait(id, timeout?))), &options)
+    /// Throws a `ValidationError` naming each invalid field or option.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn begin(&self, kind: u32, target: JsValue, options: JsValue) -> Result<u32, JsValue> {
+        let signal = signal_of(&options)?;
+        let core = &*self.inner;
+        let flow = match kind {
+            0 => {
+                let request = validate_payment_request(&to_input(&target), &JsUrls).map_err(validation);
+                let call = validate_call_options(&to_input(&options), true).map_err(validation);
+                Flow::create(core, &request?, &call?)
+            }
+            1 => {
+                let id = payment_id(&target);
+                let call = validate_call_options(&to_input(&options), false).map_err(validation);
+                Flow::get(core, &id?, &call?)
+            }
+            _ => {
+                let id = payment_id(&target);
+                let timeout = validate_wait_options(&to_input(&options)).map_err(validation);
+                Flow::wait(core, &id?, timeout?)
+            }
+        };
+        let running = Running { core: Rc::clone(&self.inner), flow, signal };
+        let mut flows = FLOWS.0.borrow_mut();
+        let free = flows.iter().position(|slot| matches!(slot, Slot::Free));
+        let slot = Slot::Held(Box::new(running));
+        Ok(match free {
+            Some(i) => {
+                if let Some(place) = flows.get_mut(i) {
+                    *place = slot;
+                }
+                i as u32
+            }
+            None => {
+                flows.push(slot);
+                flows.len() as u32 - 1
+            }
+        })
     }
 }
 
-/// One validated call: the three methods share one future type, so the
-/// wasm carries one async state machine for them instead of three.
-enum Call {
-    Create(NewPaymentRequest, CallOptions),
-    Get(PaymentId, CallOptions),
-    Wait(PaymentId, u64),
+/// A flow with its client and the caller's signal.
+struct Running {
+    core: Rc<Inner>,
+    flow: Flow,
+    signal: Option<AbortSignal>,
+}
+
+/// A place for a flow. `Stepping` while a step runs (and a hook it calls may
+/// start another call, which must not take this place).
+enum Slot {
+    Free,
+    Stepping,
+    Held(Box<Running>),
+}
+
+/// The flows in progress, by number.
+static FLOWS: Global<RefCell<Vec<Slot>>> = Global(RefCell::new(Vec::new()));
+
+/// What the JS driver saw since the last step of flow `id` (`event`: 0 start,
+/// 1 the limiter answered `value` (`status` 1) or threw it (0), 2 a wait
+/// ended, 3 another flow was stepped (a token may have arrived), 4 a
+/// response: `status` and `text` (`retry-after`, `x-request-id`,
+/// `request-id` and the body, joined by NULs), 5 `fetch` threw `value`, 6
+/// reading the body threw `value` (`text`: the request id), 7 the attempt's
+/// time limit passed, 8 the caller's signal fired). Returns what to do next:
+/// a number, ms to wait (-1: until another flow is stepped; -2: ask
+/// `rateLimiter.reserve(clientId, Date.now())`); a string, the request to
+/// send (the time limit in ms, the URL, the method, each header's name and
+/// value, and the body if there is one, joined by NULs); an object, the
+/// payment request the call resolves to.
+///
+/// # Errors
+/// Throws the error the call rejects with.
+#[wasm_bindgen(skip_typescript)]
+pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> Result<JsValue, JsValue> {
+    let index = id as usize;
+    let taken = FLOWS.0.borrow_mut().get_mut(index).map(|slot| core::mem::replace(slot, Slot::Stepping));
+    let Some(Slot::Held(mut running)) = taken else {
+        return Err(js_sys::Error::new("payreq: no such call in progress").into());
+    };
+    let mut event = decode_event(event, status, &text, value);
+    let (result, over) = loop {
+        let Running { core, flow, signal } = &mut *running;
+        let aborted = signal.as_ref().is_some_and(AbortSignal::aborted);
+        match flow.step(core, event, aborted) {
+            Action::Done(result) => {
+                let result = result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()));
+                break (result, true);
+            }
+            Action::Wait(ms) => break (Ok(JsValue::from_f64(ms as f64)), false),
+            Action::WaitToken => break (Ok(JsValue::from_f64(-1.0)), false),
+            Action::Reserve(_) => break (Ok(JsValue::from_f64(-2.0)), false),
+            Action::Send { request, timeout_ms } => {
+                // No NUL can be in the URL (a parsed URL's href), a header name,
+                // the JSON body or the validated idempotency key; a token with
+                // one could not be sent either (`fetch` refuses NULs in header values).
+                if request.headers.iter().any(|(_, value)| value.bytes().any(|b| b == 0)) {
+                    let detail = "NUL in a header value".to_owned();
+                    event = Event::Sent(Err(TransportError::Connect { detail, cause: None }));
+                    continue;
+                }
+                let mut text = crate::text::decimal(timeout_ms);
+                let mut add = |piece: &str| {
+                    text.push('\0');
+                    text.push_str(piece);
+                };
+                add(&request.url);
+                add(request.method.as_str());
+                for (name, value) in &request.headers {
+                    add(name);
+                    add(value);
+                }
+                if let Some(body) = &request.body {
+                    add(body);
+                }
+                break (Ok(JsValue::from(text)), false);
+            }
+        }
+    };
+    if let Some(slot) = FLOWS.0.borrow_mut().get_mut(index) {
+        *slot = if over { Slot::Free } else { Slot::Held(running) };
+    }
+    result
+}
+
+/// The event of [`step`]'s arguments.
+fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
+    let status16 = status as u16;
+    match event {
+        1 if status == 1.0 => Event::Reserved(Ok(value.as_f64().unwrap_or(f64::NAN))),
+        1 => Event::Reserved(Err(describe(&value, "rateLimiter.reserve threw"))),
+        2 => Event::Waited,
+        3 => Event::TokenFree,
+        4 => {
+            let mut parts = text.splitn(4, '\0');
+            let mut headers = Vec::new();
+            for name in crate::http::READ_HEADERS {
+                match parts.next() {
+                    Some(v) if !v.is_empty() => headers.push((name.to_owned(), v.to_owned())),
+                    _ => {}
+                }
+            }
+            let body = parts.next().unwrap_or_default().to_owned();
+            Event::Sent(Ok(Response { status: status16, headers, body }))
+        }
+        5 => {
+            let detail = describe(&value, "fetch failed");
+            Event::Sent(Err(TransportError::Connect { detail, cause: Some(Cause(Box::new(value))) }))
+        }
+        6 => {
+            let request_id = Some(text.to_owned()).filter(|t| !t.is_empty());
+            Event::Sent(Err(TransportError::Body {
+                status: status16,
+                request_id,
+                detail: describe(&value, "fetch failed"),
+            }))
+        }
+        7 => Event::TimedOut,
+        8 => Event::Aborted,
+        _ => Event::Start,
+    }
+}
+
+/// The message of a JS error and of its `cause` (Node's `fetch failed`
+/// hides the reason, e.g. ECONNREFUSED, there); `otherwise` without one.
+fn describe(error: &JsValue, otherwise: &str) -> String {
+    let text = |v: &JsValue, key: &str| get(v, key).as_string();
+    let mut detail = text(error, "message").unwrap_or_else(|| otherwise.to_owned());
+    let cause = get(error, "cause");
+    if let Some(reason) = text(&cause, "code").or_else(|| text(&cause, "message")) {
+        detail.push_str(" (");
+        detail.push_str(&reason);
+        detail.push(')');
+    }
+    detail
+}
+
+/// Converts an error, giving an abort the signal's reason as its `cause`.
+fn reject(error: Error, signal: Option<&AbortSignal>) -> JsValue {
+    match (error, signal) {
+        (Error::Aborted { operation, .. }, Some(s)) => {
+            error_to_js(Error::Aborted { operation, cause: Some(Cause(Box::new(s.reason()))) })
+        }
+        (e, _) => error_to_js(e),
+    }
 }
 
 fn validation(errors: ValidationErrors) -> JsValue {
@@ -272,23 +379,6 @@ fn validation(errors: ValidationErrors) -> JsValue {
 
 fn payment_id(id: &JsValue) -> Result<PaymentId, JsValue> {
     validate_payment_id(&to_input(id)).map_err(|e| validation(ValidationErrors(vec![e])))
-}
-
-impl PaymentClient {
-    /// Runs `call` (or rejects with its validation error) as a promise.
-    fn start(&self, call: Result<Call, JsValue>, options: &JsValue) -> js_sys::Promise {
-        let signal = signal_of(options);
-        let client = Rc::clone(&self.inner);
-        task::spawn(async move {
-            let (call, signal) = (call?, signal?);
-            let result = match &call {
-                Call::Create(request, options) => client.create_payment_request(request, options, &signal).await,
-                Call::Get(id, options) => client.get_payment_request(id, options, &signal).await,
-                Call::Wait(id, timeout) => client.wait_for_payment(id, *timeout, &signal).await,
-            };
-            result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()))
-        })
-    }
 }
 
 /// Checks a payment request without a network call or a secret:

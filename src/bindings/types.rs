@@ -138,6 +138,27 @@ export interface CreateOptions extends CallOptions {
   idempotencyKey?: string;
 }
 
+/** A payment-request API client for server-side code. */
+export class PaymentClient {
+  /**
+   * Throws a `ValidationError` naming each invalid option; in a browser it refuses a
+   * secret unless `dangerouslyAllowBrowser: true`.
+   */
+  constructor(options: ClientOptions);
+  /**
+   * Validates `input` (rejecting with a `ValidationError` before any network call) and
+   * creates a payment request, with one Idempotency-Key for all its attempts.
+   */
+  createPaymentRequest(input: PaymentRequestInput, options?: CreateOptions): Promise<PaymentRequest>;
+  /** Reads a payment request by its UUID (any case). */
+  getPaymentRequest(id: string, options?: CallOptions): Promise<PaymentRequest>;
+  /** Polls until the payment request is paid, expired or cancelled, within the rate limit. */
+  waitForPayment(id: string, options?: WaitOptions): Promise<PaymentRequest>;
+  /** Releases the wasm half now instead of at garbage collection. */
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
 export interface WaitOptions {
   /** Default 300000. */
   timeoutMs?: number;

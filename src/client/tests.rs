@@ -4,6 +4,7 @@ use std::future::Future;
 
 use super::*;
 use crate::http::NeverAborted;
+use crate::http::{Host, Request, RequestEvent, Response, ResponseEvent, TransportError};
 use crate::limiter::LocalLimiter;
 use crate::validate::{validate_client_options, validate_payment_id, validate_payment_request, Environment, Input};
 
@@ -62,12 +63,15 @@ impl FakeClock {
 }
 
 impl Platform for &FakeClock {
-    fn now_ms(&self) -> u64 {
-        self.0.get()
-    }
     async fn sleep(&self, ms: u64) {
         self.1.borrow_mut().push(ms);
         self.0.set(self.0.get() + ms);
+    }
+}
+
+impl Host for &FakeClock {
+    fn now_ms(&self) -> u64 {
+        self.0.get()
     }
     fn fill_random(&self, buf: &mut [u8]) {
         buf.fill(0); // jitter 0: the shortest back-off
@@ -467,11 +471,13 @@ fn concurrent_calls_on_a_cold_cache_make_one_token_request() {
     /// Time stands still and timers never fire, so only the calls' interleaving matters.
     struct Frozen;
     impl Platform for &Frozen {
-        fn now_ms(&self) -> u64 {
-            0
-        }
         async fn sleep(&self, _: u64) {
             std::future::pending().await
+        }
+    }
+    impl Host for &Frozen {
+        fn now_ms(&self) -> u64 {
+            0
         }
         fn fill_random(&self, buf: &mut [u8]) {
             buf.fill(7);

@@ -7,7 +7,7 @@ export function catchPayreqMemory() {
   let memory;
   WebAssembly.Instance = function Instance(module, imports) {
     const instance = new RealInstance(module, imports);
-    if (WebAssembly.Module.exports(module).some((e) => e.name === "paymentclient_createPaymentRequest")) {
+    if (WebAssembly.Module.exports(module).some((e) => e.name === "paymentclient_begin")) {
       memory = instance.exports.memory;
     }
     return instance;

@@ -1,0 +1,743 @@
+//! Every call of the client as a state machine without I/O ("sans-IO"): a
+//! [`Flow`] is stepped with what happened ([`Event`]) and answers what to do
+//! next ([`Action`]): ask the rate limiter, wait, wait for the token another
+//! call is fetching, send one request, or finish. All rules live here: the
+//! token cache and its single flight, the 401 replay, rate limiting, retries
+//! and back-off ([`crate::retry::decide`]), time limits, the unknown outcome
+//! of a create, and `waitForPayment`'s polling.
+//!
+//! A driver performs the actions: [`crate::Client`] in Rust (over the
+//! [`Transport`](crate::Transport), [`Platform`](crate::Platform) and [`Signal`](crate::Signal)
+//! traits), and in wasm a short JS loop (`js/core.js`) over `fetch` and
+//! `setTimeout`, which then needs no future, executor or callback in the
+//! wasm (issue 6: size and per-request overhead).
+
+use crate::prelude::*;
+
+use core::cell::{Cell, RefCell};
+use core::task::Waker;
+
+use crate::auth::{self, CachedToken};
+use crate::error::{ApiError, ApiErrorKind, Error, Operation};
+use crate::http::{Host, Method, Observer, Request, RequestEvent, Response, ResponseEvent, TransportError};
+use crate::json;
+use crate::limiter::RateLimiter;
+use crate::retry::{self, Decision, Outcome, RetryPolicy, StopReason};
+use crate::secret::AccessToken;
+use crate::text::cat;
+use crate::validate::{CallOptions, ClientConfig, NewPaymentRequest, PaymentId};
+use crate::wire::{self, PaymentRequest};
+
+/// How `wait_for_payment` polls: first after this delay, growing by half each
+/// time up to the maximum.
+pub const POLL_INITIAL_MS: u64 = 1_000;
+/// The longest pause between two polls of `wait_for_payment`.
+pub const POLL_MAX_MS: u64 = 5_000;
+
+/// What the flows of one client share: the options, the clock and
+/// randomness, the rate limiter, the hooks and the token cache.
+pub struct Core<P, L> {
+    pub(crate) config: ClientConfig,
+    pub(crate) platform: P,
+    pub(crate) limiter: L,
+    pub(crate) observer: Option<Box<dyn Observer>>,
+    token: RefCell<Option<CachedToken>>,
+    /// A flow is fetching a token: the others wait ([`Action::WaitToken`]).
+    token_busy: Cell<bool>,
+    /// Wakers of Rust drivers waiting for the token.
+    token_waiters: RefCell<Vec<Waker>>,
+}
+
+impl<P: Host, L> Core<P, L> {
+    /// The shared state of a client with validated `config`.
+    pub fn new(config: ClientConfig, platform: P, limiter: L) -> Self {
+        Self {
+            config,
+            platform,
+            limiter,
+            observer: None,
+            token: RefCell::new(None),
+            token_busy: Cell::new(false),
+            token_waiters: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Whether a flow is fetching a token; when not, `waker` is not kept.
+    pub(crate) fn token_busy(&self, waker: &Waker) -> bool {
+        if self.token_busy.get() {
+            self.token_waiters.borrow_mut().push(waker.clone());
+        }
+        self.token_busy.get()
+    }
+
+    fn release_token(&self) {
+        self.token_busy.set(false);
+        let waiters = core::mem::take(&mut *self.token_waiters.borrow_mut());
+        for waker in waiters {
+            waker.wake();
+        }
+    }
+
+    fn cached_token(&self) -> Option<AccessToken> {
+        let now = self.platform.now_ms();
+        self.token.borrow().as_ref().filter(|t| t.is_fresh(now)).map(|t| t.token.clone())
+    }
+
+    fn forget_token(&self, used: &AccessToken) {
+        let mut cache = self.token.borrow_mut();
+        if cache.as_ref().is_some_and(|c| &c.token == used) {
+            *cache = None;
+        }
+    }
+
+    /// Limits of one call: `options` resolved against the client's.
+    fn limits(&self, options: &CallOptions) -> Limits {
+        let total = options.total_timeout_ms.or(self.config.total_timeout_ms);
+        Limits {
+            policy: RetryPolicy {
+                max_retries: options.max_retries.unwrap_or(self.config.max_retries),
+                ..RetryPolicy::default()
+            },
+            timeout_ms: options.timeout_ms.unwrap_or(self.config.timeout_ms),
+            deadline: total.map(|t| (self.platform.now_ms().saturating_add(t), t)),
+        }
+    }
+}
+
+/// Retries and time limits of one call.
+#[derive(Clone, Copy)]
+struct Limits {
+    policy: RetryPolicy,
+    timeout_ms: u64,
+    /// When the whole call must be over (ms since the epoch) and its length.
+    deadline: Option<(u64, u64)>,
+}
+
+/// What happened since the last step.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// The first step.
+    Start,
+    /// The answer to [`Action::Reserve`]: a time in ms since the epoch, or
+    /// why the limiter failed.
+    Reserved(Result<f64, String>),
+    /// The wait of [`Action::Wait`] is over.
+    Waited,
+    /// After [`Action::WaitToken`]: a flow stopped fetching a token.
+    TokenFree,
+    /// The answer to [`Action::Send`].
+    Sent(Result<Response, TransportError>),
+    /// [`Action::Send`]'s time limit passed first (the request was aborted).
+    TimedOut,
+    /// The caller's signal fired during a wait or a send (which was aborted).
+    Aborted,
+}
+
+/// What the driver does next.
+// Returned once per step and consumed at once: boxing the result would cost an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Action<'a> {
+    /// Ask the rate limiter for a send slot for the client id at this time
+    /// (ms since the epoch); answer [`Event::Reserved`]. Only for a limiter
+    /// that cannot answer at once ([`RateLimiter::reserve_now`]).
+    Reserve(u64),
+    /// Wait this many ms, unless the caller's signal fires: [`Event::Waited`]
+    /// or [`Event::Aborted`].
+    Wait(u64),
+    /// Another flow is fetching the token: step this one with
+    /// [`Event::TokenFree`] once that flow has been stepped (a Rust driver:
+    /// once its waker is woken), or with [`Event::Aborted`]. If the token is
+    /// still being fetched, it answers `WaitToken` again.
+    WaitToken,
+    /// Send `request`, aborting it after `timeout_ms` ([`Event::TimedOut`]) or
+    /// when the caller's signal fires ([`Event::Aborted`]); else
+    /// [`Event::Sent`] with the whole response.
+    Send {
+        /// The request.
+        request: &'a Request,
+        /// The time limit of this attempt, in ms.
+        timeout_ms: u64,
+    },
+    /// The call is over.
+    Done(Result<PaymentRequest, Error>),
+}
+
+/// What [`Flow::advance`] stops at: an [`Action`] without its borrow.
+#[allow(clippy::large_enum_variant)]
+enum Next {
+    Reserve(u64),
+    Wait(u64),
+    WaitToken,
+    Send(u64),
+    Done(PaymentRequest),
+}
+
+/// Which call a flow is.
+enum Goal {
+    Create {
+        key: String,
+    },
+    Get,
+    /// `wait_for_payment`: polls until `deadline` (`timeout_ms` after its
+    /// start), pausing `pause` ms after the next poll.
+    Wait {
+        deadline: u64,
+        timeout_ms: u64,
+        pause: u64,
+    },
+}
+
+/// Where a flow is: what it waits for, or what it does next.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// The API request needs a token: from the cache, or fetched.
+    Token,
+    /// Waiting for another flow's token request.
+    TokenWait,
+    /// An attempt begins: a slot from the limiter.
+    Reserve,
+    /// Waiting for a limiter that answers asynchronously.
+    Reserving,
+    /// The slot is known: wait for it.
+    Pace,
+    /// Waiting for the slot.
+    Paced,
+    /// Waiting for the response.
+    Sending,
+    /// Waiting before a retry.
+    BackedOff,
+    /// `wait_for_payment`: the next poll begins.
+    Poll,
+    /// `wait_for_payment`: waiting between two polls.
+    Paused,
+    /// The call is over.
+    Over,
+}
+
+/// One request with its retries: the token request or the API request.
+struct Exchange {
+    token: bool,
+    request: Request,
+    retries: u32,
+    slot: u64,
+    /// When the wait for the slot began.
+    paced_at: u64,
+    /// When the attempt was sent.
+    started: u64,
+}
+
+/// One call of the client, stepped by a driver until [`Action::Done`].
+pub struct Flow {
+    goal: Goal,
+    op: Operation,
+    method: Method,
+    path: String,
+    body: Option<String>,
+    limits: Limits,
+    /// Set once an attempt of the API request may have been processed
+    /// without our knowing: a 5xx, a lost connection or body, a timeout or
+    /// an abort in flight.
+    ambiguous: bool,
+    /// The 401 replay was spent.
+    replayed: bool,
+    /// This flow is fetching the token (the others wait).
+    fetching_token: bool,
+    /// The token the API request carries.
+    token: Option<AccessToken>,
+    exchange: Option<Exchange>,
+    stage: Stage,
+}
+
+impl Flow {
+    /// `POST /payment/request` with an `Idempotency-Key` (the caller's, or a
+    /// fresh UUID v4), reused on every retry of this call. When the last
+    /// attempt may have reached the server (a 5xx, a lost connection, a
+    /// timeout), its error is [`Error::OutcomeUnknown`] with the key to retry with.
+    pub fn create<P: Host, L>(core: &Core<P, L>, request: &NewPaymentRequest, options: &CallOptions) -> Self {
+        let key = options.idempotency_key.clone().unwrap_or_else(|| {
+            let mut bytes = [0u8; 16];
+            core.platform.fill_random(&mut bytes);
+            crate::uuid::v4(bytes)
+        });
+        let path = "/payment/request".to_owned();
+        let mut flow = Self::new(Goal::Create { key }, Operation::CreatePaymentRequest, Method::Post, path);
+        flow.limits = core.limits(options);
+        flow.body = Some(request.to_json());
+        flow
+    }
+
+    /// `GET /payment/request/{id}`.
+    pub fn get<P: Host, L>(core: &Core<P, L>, id: &PaymentId, options: &CallOptions) -> Self {
+        let mut flow = Self::new(Goal::Get, Operation::GetPaymentRequest, Method::Get, resource_path(id));
+        flow.limits = core.limits(options);
+        flow
+    }
+
+    /// Polls a payment request until its status is terminal (paid, expired,
+    /// cancelled), waiting [`POLL_INITIAL_MS`] and then half as long again
+    /// each time, up to [`POLL_MAX_MS`]; every poll passes the rate limiter.
+    /// Its error is [`Error::Timeout`] when `timeout_ms` passes first.
+    pub fn wait<P: Host, L>(core: &Core<P, L>, id: &PaymentId, timeout_ms: u64) -> Self {
+        let deadline = core.platform.now_ms().saturating_add(timeout_ms);
+        let goal = Goal::Wait { deadline, timeout_ms, pause: POLL_INITIAL_MS };
+        let mut flow = Self::new(goal, Operation::GetPaymentRequest, Method::Get, resource_path(id));
+        flow.stage = Stage::Poll;
+        flow
+    }
+
+    fn new(goal: Goal, op: Operation, method: Method, path: String) -> Self {
+        Self {
+            goal,
+            op,
+            method,
+            path,
+            body: None,
+            limits: Limits { policy: RetryPolicy::default(), timeout_ms: 0, deadline: None },
+            ambiguous: false,
+            replayed: false,
+            fetching_token: false,
+            token: None,
+            exchange: None,
+            stage: Stage::Token,
+        }
+    }
+
+    /// Takes `event` (what the last action led to) and says what to do next.
+    /// `aborted`: whether the caller's signal has fired; it is checked before
+    /// each attempt ([`Event::Aborted`] is for a wait or a send it ended).
+    pub fn step<P: Host, L: RateLimiter>(&mut self, core: &Core<P, L>, event: Event, aborted: bool) -> Action<'_> {
+        let mut event = event;
+        let next = loop {
+            match self.advance(core, event, aborted) {
+                Ok(next) => break next,
+                Err(error) => {
+                    if self.fetching_token {
+                        self.fetching_token = false;
+                        core.release_token();
+                    }
+                    let in_token = self.exchange.take().is_some_and(|e| e.token);
+                    match error {
+                        // A token the API refuses is dropped and the call
+                        // replayed once with a fresh one, without spending a retry.
+                        Error::Api(e) if e.kind == ApiErrorKind::Unauthorized && !in_token && !self.replayed => {
+                            self.replayed = true;
+                            if let Some(token) = self.token.take() {
+                                core.forget_token(&token);
+                            }
+                            self.stage = Stage::Token;
+                            event = Event::Start;
+                        }
+                        error => {
+                            self.stage = Stage::Over;
+                            return Action::Done(Err(self.failed(error)));
+                        }
+                    }
+                }
+            }
+        };
+        match next {
+            Next::Reserve(now) => Action::Reserve(now),
+            Next::Wait(ms) => Action::Wait(ms),
+            Next::WaitToken => Action::WaitToken,
+            Next::Done(pr) => {
+                self.stage = Stage::Over;
+                Action::Done(Ok(pr))
+            }
+            Next::Send(timeout_ms) => match &self.exchange {
+                Some(ex) => Action::Send { request: &ex.request, timeout_ms },
+                None => Action::Done(Err(self.over())),
+            },
+        }
+    }
+
+    /// Runs the stages from the current one until one waits for the driver.
+    fn advance<P: Host, L: RateLimiter>(
+        &mut self,
+        core: &Core<P, L>,
+        event: Event,
+        aborted: bool,
+    ) -> Result<Next, Error> {
+        let key = core.config.client_id.as_str();
+        let mut event = Some(event);
+        if let Some(Event::Aborted) = event {
+            return Err(self.abort(core));
+        }
+        loop {
+            let happened = event.take();
+            match self.stage {
+                Stage::Token => {
+                    if let Some(token) = core.cached_token() {
+                        self.exchange = Some(self.exchange_for(core, Some(&token)));
+                        self.token = Some(token);
+                    } else if core.token_busy.get() {
+                        self.stage = Stage::TokenWait;
+                        return Ok(Next::WaitToken);
+                    } else {
+                        self.fetching_token = true;
+                        core.token_busy.set(true);
+                        self.exchange = Some(self.exchange_for(core, None));
+                    }
+                    self.stage = Stage::Reserve;
+                }
+                Stage::TokenWait => {
+                    if core.token_busy.get() {
+                        return Ok(Next::WaitToken);
+                    }
+                    self.stage = Stage::Token;
+                }
+                Stage::Reserve => {
+                    if aborted {
+                        return Err(self.abort(core));
+                    }
+                    let now = core.platform.now_ms();
+                    match core.limiter.reserve_now(key, now) {
+                        Some(slot) => self.paced(slot, now),
+                        None => {
+                            self.stage = Stage::Reserving;
+                            return Ok(Next::Reserve(now));
+                        }
+                    }
+                }
+                Stage::Reserving => {
+                    let detail = match happened {
+                        Some(Event::Reserved(Ok(at))) if at.is_finite() && at >= 0.0 => {
+                            self.paced(at as u64, core.platform.now_ms());
+                            continue;
+                        }
+                        Some(Event::Reserved(Err(detail))) => detail,
+                        _ => "rateLimiter.reserve must return (a promise of) a time in ms since the epoch".to_owned(),
+                    };
+                    let detail = cat(&["the rate limiter failed: ", &detail]);
+                    return Err(Error::Network { operation: self.operation(), detail, cause: None });
+                }
+                Stage::Pace => {
+                    let (slot, paced_at) = self.exchange.as_ref().map_or((0, 0), |ex| (ex.slot, ex.paced_at));
+                    self.stage = Stage::Paced;
+                    match self.bounded(core, slot.saturating_sub(paced_at)) {
+                        Err(e) => {
+                            core.limiter.release(key, slot);
+                            return Err(e);
+                        }
+                        Ok(0) => {}
+                        Ok(ms) => return Ok(Next::Wait(ms)),
+                    }
+                }
+                Stage::Paced => {
+                    // Round trips seen while we waited may push the slot back.
+                    let now = core.platform.now_ms();
+                    let Some(ex) = self.exchange.as_mut() else { return Err(self.over()) };
+                    let due = core.limiter.confirm(key, ex.slot, now);
+                    if due > now {
+                        self.paced(due, now);
+                        continue;
+                    }
+                    if let Some(o) = &core.observer {
+                        let path = if ex.token { TOKEN_PATH } else { &self.path };
+                        o.on_request(&RequestEvent {
+                            method: ex.request.method.as_str(),
+                            path: path.to_owned(),
+                            attempt: ex.retries + 1,
+                        });
+                    }
+                    ex.started = core.platform.now_ms();
+                    self.stage = Stage::Sending;
+                    let limit = self.remaining(core).map_or(self.limits.timeout_ms, |l| l.min(self.limits.timeout_ms));
+                    return Ok(Next::Send(limit));
+                }
+                Stage::Sending => {
+                    if let Some(next) = self.answered(core, happened)? {
+                        return Ok(next);
+                    }
+                }
+                Stage::BackedOff => {
+                    if let Some(ex) = self.exchange.as_mut() {
+                        ex.retries += 1;
+                    }
+                    self.stage = Stage::Reserve;
+                }
+                Stage::Poll => {
+                    let Goal::Wait { deadline, .. } = self.goal else { return Err(self.over()) };
+                    let left = deadline.saturating_sub(core.platform.now_ms());
+                    if left == 0 {
+                        return Err(self.deadline_error());
+                    }
+                    // Each poll is a call of its own, bounded by what is left.
+                    let options = CallOptions { total_timeout_ms: Some(left), ..CallOptions::default() };
+                    self.limits = core.limits(&options);
+                    self.ambiguous = false;
+                    self.replayed = false;
+                    self.stage = Stage::Token;
+                }
+                Stage::Paused => {
+                    if let Goal::Wait { pause, .. } = &mut self.goal {
+                        *pause = (*pause + *pause / 2).min(POLL_MAX_MS);
+                    }
+                    self.stage = Stage::Poll;
+                }
+                Stage::Over => return Err(self.over()),
+            }
+        }
+    }
+
+    /// The slot is `slot`, known at `now`: wait for it next.
+    fn paced(&mut self, slot: u64, now: u64) {
+        if let Some(ex) = self.exchange.as_mut() {
+            ex.slot = slot;
+            ex.paced_at = now;
+        }
+        self.stage = Stage::Pace;
+    }
+
+    /// The end of an attempt: the response, a retry, or the error.
+    fn answered<P: Host, L: RateLimiter>(
+        &mut self,
+        core: &Core<P, L>,
+        happened: Option<Event>,
+    ) -> Result<Option<Next>, Error> {
+        let op = self.operation();
+        let (outcome, result) = match happened {
+            Some(Event::Sent(Ok(response))) => (Outcome::Status(response.status), Ok(response)),
+            Some(Event::Sent(Err(e))) => (Outcome::Connection, Err(transport_error(op, e))),
+            _ => {
+                // The attempt's time limit: its own, or what was left of the call's.
+                let error = if self.limits.deadline.is_some_and(|(at, _)| core.platform.now_ms() >= at) {
+                    self.deadline_error()
+                } else {
+                    Error::Timeout { operation: op, timeout_ms: self.limits.timeout_ms }
+                };
+                (Outcome::Connection, Err(error))
+            }
+        };
+        let Some(ex) = self.exchange.as_ref() else { return Err(self.over()) };
+        let retries = ex.retries;
+        if !ex.token && matches!(outcome, Outcome::Connection | Outcome::Status(500..=599)) {
+            self.ambiguous = true;
+        }
+        let key = core.config.client_id.as_str();
+        core.limiter.completed(key, ex.started, core.platform.now_ms());
+        if let Some(o) = &core.observer {
+            let (status, request_id) = match &result {
+                Ok(r) => (Some(r.status), request_id(r)),
+                Err(e) => (e.status(), e.request_id().map(str::to_owned)),
+            };
+            o.on_response(&ResponseEvent {
+                method: ex.request.method.as_str(),
+                path: (if ex.token { TOKEN_PATH } else { &self.path }).to_owned(),
+                attempt: retries + 1,
+                status,
+                duration_ms: core.platform.now_ms().saturating_sub(ex.started),
+                request_id,
+            });
+        }
+        let (error, retry_after_ms) = match result {
+            Ok(response) if (200..300).contains(&response.status) => return self.exchanged(core, &response),
+            Ok(response) => {
+                let after = response
+                    .header(crate::http::RETRY_AFTER)
+                    .and_then(|v| retry::parse_retry_after(v, core.platform.now_ms()));
+                (api_error(op, &response, after), after)
+            }
+            Err(e) => (e, None),
+        };
+        let mut jitter_bytes = [0u8; 4];
+        core.platform.fill_random(&mut jitter_bytes);
+        let jitter = f64::from(u32::from_le_bytes(jitter_bytes)) / (f64::from(u32::MAX) + 1.0);
+        match retry::decide(outcome, retry_after_ms, retries, &self.limits.policy, self.remaining(core), jitter) {
+            Decision::RetryAfter(ms) => {
+                self.stage = Stage::BackedOff;
+                match self.bounded(core, ms)? {
+                    0 => Ok(None),
+                    ms => Ok(Some(Next::Wait(ms))),
+                }
+            }
+            Decision::Stop(StopReason::Deadline) if !matches!(error, Error::Api(_)) => Err(self.deadline_error()),
+            Decision::Stop(_) => Err(error),
+        }
+    }
+
+    /// A 2xx: the token is cached and the API request comes next; the
+    /// resource ends the call, or `wait_for_payment` pauses and polls again.
+    fn exchanged<P: Host, L>(&mut self, core: &Core<P, L>, response: &Response) -> Result<Option<Next>, Error> {
+        let token = self.exchange.take().is_some_and(|ex| ex.token);
+        if token {
+            let value = parse_body(Operation::Token, response)?;
+            let cached = auth::decode_token(&value, core.platform.now_ms())
+                .map_err(|e| decode_error(Operation::Token, response, e.message()))?;
+            *core.token.borrow_mut() = Some(cached);
+            self.fetching_token = false;
+            core.release_token();
+            self.stage = Stage::Token;
+            return Ok(None);
+        }
+        let value = parse_body(self.op, response)?;
+        let resource = wire::decode_payment_request(&value, &response.body)
+            .map_err(|detail| decode_error(self.op, response, detail))?;
+        let Goal::Wait { deadline, pause, .. } = self.goal else { return Ok(Some(Next::Done(resource))) };
+        if resource.status.is_terminal() {
+            return Ok(Some(Next::Done(resource)));
+        }
+        if pause >= deadline.saturating_sub(core.platform.now_ms()) {
+            return Err(self.deadline_error());
+        }
+        self.stage = Stage::Paused;
+        Ok(Some(Next::Wait(pause)))
+    }
+
+    /// The request of the exchange to run next: the token request, or the
+    /// API request carrying `token`.
+    fn exchange_for<P, L>(&self, core: &Core<P, L>, token: Option<&AccessToken>) -> Exchange {
+        let config = &core.config;
+        let request = match token {
+            None => Request {
+                method: Method::Post,
+                url: config.base_url.join(TOKEN_PATH),
+                headers: vec![
+                    ("accept", "application/json".to_owned()),
+                    ("authorization", auth::basic_header(&config.client_id, &config.client_secret)),
+                    ("content-type", "application/x-www-form-urlencoded".to_owned()),
+                ],
+                body: Some("grant_type=client_credentials".to_owned()),
+            },
+            Some(token) => {
+                let mut headers = vec![
+                    ("accept", "application/json".to_owned()),
+                    ("authorization", cat(&["Bearer ", token.expose()])),
+                ];
+                if self.body.is_some() {
+                    headers.push(("content-type", "application/json".to_owned()));
+                }
+                if let Goal::Create { key } = &self.goal {
+                    headers.push(("idempotency-key", key.clone()));
+                }
+                Request { method: self.method, url: config.base_url.join(&self.path), headers, body: self.body.clone() }
+            }
+        };
+        Exchange { token: token.is_none(), request, retries: 0, slot: 0, paced_at: 0, started: 0 }
+    }
+
+    /// `ms` to wait, unless it would pass the call's deadline; 0 for none.
+    fn bounded<P: Host, L>(&self, core: &Core<P, L>, ms: u64) -> Result<u64, Error> {
+        match self.remaining(core) {
+            Some(left) if ms >= left => Err(self.deadline_error()),
+            _ => Ok(ms),
+        }
+    }
+
+    /// Time left before the call's deadline, if it has one.
+    fn remaining<P: Host, L>(&self, core: &Core<P, L>) -> Option<u64> {
+        self.limits.deadline.map(|(at, _)| at.saturating_sub(core.platform.now_ms()))
+    }
+
+    /// The call's deadline passed (`wait_for_payment` reports its own timeout: [`Flow::failed`]).
+    fn deadline_error(&self) -> Error {
+        let timeout_ms = self.limits.deadline.map_or(self.limits.timeout_ms, |(_, total)| total);
+        Error::Timeout { operation: self.operation(), timeout_ms }
+    }
+
+    /// The operation of the request in flight (the token's, or the call's).
+    fn operation(&self) -> Operation {
+        if self.exchange.as_ref().is_some_and(|ex| ex.token) {
+            Operation::Token
+        } else {
+            self.op
+        }
+    }
+
+    /// The caller's signal fired: a request in flight may have been acted
+    /// on, and a slot waited for is given back.
+    fn abort<P: Host, L: RateLimiter>(&mut self, core: &Core<P, L>) -> Error {
+        let key = core.config.client_id.as_str();
+        if let Some(ex) = &self.exchange {
+            match self.stage {
+                Stage::Sending => {
+                    if !ex.token {
+                        self.ambiguous = true;
+                    }
+                    core.limiter.completed(key, ex.started, core.platform.now_ms());
+                }
+                Stage::Paced => core.limiter.release(key, ex.slot),
+                _ => {}
+            }
+        }
+        Error::Aborted { operation: self.operation(), cause: None }
+    }
+
+    /// A flow stepped after its end.
+    fn over(&self) -> Error {
+        Error::Network { operation: self.op, detail: "the call is already over".to_owned(), cause: None }
+    }
+
+    /// The error the call ends with.
+    fn failed(&self, error: Error) -> Error {
+        match (&self.goal, error) {
+            // Whatever the last attempt said, an earlier one may have created
+            // the resource (a 500, then a 429 to the end): the outcome stays unknown.
+            (Goal::Create { key }, e @ Error::Decode { .. }) => {
+                Error::OutcomeUnknown { idempotency_key: key.clone(), source: Box::new(e) }
+            }
+            (Goal::Create { key }, e) if self.ambiguous => {
+                Error::OutcomeUnknown { idempotency_key: key.clone(), source: Box::new(e) }
+            }
+            (Goal::Wait { timeout_ms, .. }, Error::Timeout { .. }) => {
+                Error::Timeout { operation: self.op, timeout_ms: *timeout_ms }
+            }
+            (_, e) => e,
+        }
+    }
+}
+
+const TOKEN_PATH: &str = "/oauth/token";
+
+fn resource_path(id: &PaymentId) -> String {
+    cat(&["/payment/request/", id.as_str()])
+}
+
+fn request_id(response: &Response) -> Option<String> {
+    response
+        .header(crate::http::REQUEST_ID[0])
+        .or_else(|| response.header(crate::http::REQUEST_ID[1]))
+        .map(|s| crate::text::clip(s, 200))
+}
+
+fn parse_body(op: Operation, response: &Response) -> Result<json::Value, Error> {
+    json::parse(&response.body).map_err(|e| {
+        let what = if crate::text::trim(&response.body).is_empty() {
+            "the body is empty".to_owned()
+        } else {
+            cat(&["the body is not JSON (", &e.message(), ")"])
+        };
+        decode_error(op, response, what)
+    })
+}
+
+fn decode_error(operation: Operation, response: &Response, detail: String) -> Error {
+    Error::Decode { operation, status: response.status, detail, request_id: request_id(response) }
+}
+
+fn api_error(operation: Operation, response: &Response, retry_after_ms: Option<u64>) -> Error {
+    let body = json::parse(&response.body).map(|v| wire::decode_error_body(&v)).unwrap_or_default();
+    Error::Api(ApiError {
+        operation,
+        status: response.status,
+        kind: ApiErrorKind::from_status(response.status),
+        server_code: body.code,
+        server_message: body.message,
+        field: body.field,
+        request_id: request_id(response),
+        retry_after: retry_after_ms.map(|ms| ms.div_ceil(1000)),
+    })
+}
+
+fn transport_error(operation: Operation, error: TransportError) -> Error {
+    match error {
+        TransportError::Connect { detail, cause } => Error::Network { operation, detail, cause },
+        TransportError::Body { status, request_id, detail } => Error::Decode {
+            operation,
+            status,
+            detail: cat(&["the response body was cut off (", &detail, ")"]),
+            request_id,
+        },
+    }
+}
