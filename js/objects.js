@@ -90,6 +90,27 @@ export function snapshotNumbers(out) {
   return pending.length;
 }
 
+// The wasm's memory and views over all of it, made again only when it
+// grows (its old buffer is then detached: length 0).
+let memory;
+let bytes = new Uint8Array(0);
+let floats;
+const decoder = new TextDecoder();
+let known = new Map(); // the wasm's static texts, decoded once, by address and length in bytes
+
+/** Views of `m`, the memory of the wasm instance in use, that are current. */
+function views(m) {
+  if (m !== memory) {
+    memory = m;
+    bytes = new Uint8Array(0);
+    known = new Map();
+  }
+  if (bytes.length === 0) {
+    bytes = new Uint8Array(m.buffer);
+    floats = new Float64Array(m.buffer);
+  }
+}
+
 /**
  * `new URL(text)` for src/urls.rs `decode_parsed`. Its href is ASCII, and
  * starts with the protocol and holds the hostname, so `out` gets positions
@@ -129,47 +150,53 @@ export function send(text, controller) {
 }
 
 /**
- * `{ ok: true, value }`: `text` holds the currency (`a` UTF-16 units), the
- * redirectUrl (`b` units) and, when `reference`, the referenceId (the rest).
+ * The texts of src/snapshot.rs `Texts`: `count` pairs of numbers at byte
+ * `at`, each a static text of the wasm (minus its address, and its length in
+ * bytes), decoded once and kept; the next part of the `textLength` bytes of
+ * UTF-8 at `textAt` (0, and its length in bytes): cut from them decoded at
+ * once when they are ASCII, else decoded on its own; or null (0, -1).
  */
-export function validResult(amount, text, a, b, reference) {
-  return {
-    ok: true,
-    value: { amount, currency: text.slice(0, a), redirectUrl: text.slice(a, a + b), referenceId: reference ? text.slice(a + b) : null },
-  };
+function texts(m, at, count, textAt, textLength) {
+  views(m);
+  const text = textLength ? decoder.decode(bytes.subarray(textAt, textAt + textLength)) : "";
+  const ascii = text.length === textLength;
+  const out = [];
+  let cut = 0;
+  for (at /= 8; count-- > 0; at += 2) {
+    const a = -floats[at];
+    const n = floats[at + 1];
+    let s = null;
+    if (a > 0) {
+      const key = a + n * 2 ** 32;
+      s = known.get(key);
+      if (s === undefined) known.set(key, (s = decoder.decode(bytes.subarray(a, a + n))));
+    } else if (n >= 0) s = ascii ? text.slice(cut, (cut += n)) : decoder.decode(bytes.subarray(textAt + cut, textAt + (cut += n)));
+    out.push(s);
+  }
+  return out;
 }
 
 /**
- * `[{ field, code, message }]` from src/snapshot.rs `Texts`: `text` cut at
- * each of `lengths` (UTF-16 units), three strings an error; as
- * `{ ok: false, errors }` when `result`.
+ * An object of `count` texts (see texts) and `amount`, by `shape`: 0
+ * `[{ field, code, message }]`, three texts an error; 1 the same as
+ * `{ ok: false, errors }`; 2 `{ ok: true, value }` of the currency, the
+ * redirectUrl and the referenceId; 3 the resource, whose last text, `raw`,
+ * is JSON the core has already parsed once.
  */
-export function fieldErrors(text, lengths, result) {
+export function result(m, shape, amount, at, count, textAt, textLength) {
+  const t = texts(m, at, count, textAt, textLength);
+  if (shape === 2) return { ok: true, value: { amount, currency: t[0], redirectUrl: t[1], referenceId: t[2] } };
+  if (shape === 3) {
+    let raw = null;
+    try {
+      raw = JSON.parse(t[8]);
+    } catch {}
+    const [id, status, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt] = t;
+    return { id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw };
+  }
   const errors = [];
-  let at = 0;
-  const next = (i) => text.slice(at, (at += lengths[i]));
-  for (let i = 0; i + 2 < lengths.length; i += 3) errors.push({ field: next(i), code: next(i + 1), message: next(i + 2) });
-  return result ? { ok: false, errors } : errors;
-}
-
-/** The resource; `raw` is JSON text the core has already parsed once. */
-export function paymentRequest(id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw) {
-  let parsed = null;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {}
-  return {
-    id,
-    status,
-    amount,
-    currency: currency ?? null,
-    redirectUrl: redirectUrl ?? null,
-    referenceId: referenceId ?? null,
-    checkoutUrl: checkoutUrl ?? null,
-    createdAt: createdAt ?? null,
-    expiresAt: expiresAt ?? null,
-    raw: parsed,
-  };
+  for (let i = 0; i < count; i += 3) errors.push({ field: t[i], code: t[i + 1], message: t[i + 2] });
+  return shape ? { ok: false, errors } : errors;
 }
 
 // A trap (`WebAssembly.RuntimeError`) thrown out of a callback of the wasm

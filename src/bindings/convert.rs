@@ -25,28 +25,44 @@ extern "C" {
     /// `numbers` when they fit; returns how many there are.
     #[wasm_bindgen(js_name = snapshotNumbers)]
     fn snapshot_numbers(numbers: &mut [f64]) -> f64;
-    /// `{ ok: true, value }` from the amount and a text of the currency (`a`
-    /// UTF-16 units), the redirectUrl (`b` units) and, when `reference`, the referenceId.
-    #[wasm_bindgen(js_name = validResult)]
-    fn valid_result(amount: &JsValue, text: &str, a: f64, b: f64, reference: bool) -> JsValue;
-    /// `[{ field, code, message }]` from [`Texts::errors`], as
-    /// `{ ok: false, errors }` when `result`.
-    #[wasm_bindgen(js_name = fieldErrors)]
-    fn field_errors(text: &str, lengths: &[f64], result: bool) -> JsValue;
-    #[wasm_bindgen(js_name = paymentRequest)]
-    #[allow(clippy::too_many_arguments)]
-    fn payment_request(
-        id: &str,
-        status: &str,
+    /// An object of `count` [`Texts`] (`text_length` bytes of them at
+    /// `text_at`) and `amount`, shaped as [`Shape`] says.
+    fn result(
+        memory: &JsValue,
+        shape: u32,
         amount: &JsValue,
-        currency: Option<&str>,
-        redirect_url: Option<&str>,
-        reference_id: Option<&str>,
-        checkout_url: Option<&str>,
-        created_at: Option<&str>,
-        expires_at: Option<&str>,
-        raw: &str,
+        at: *const f64,
+        count: usize,
+        text_at: *const u8,
+        text_length: usize,
     ) -> JsValue;
+}
+
+/// What `js/objects.js` `result` makes of its texts.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// `[{ field, code, message }]`: three texts an error.
+    Errors = 0,
+    /// `{ ok: false, errors }`.
+    Invalid = 1,
+    /// `{ ok: true, value: { amount, currency, redirectUrl, referenceId } }`.
+    Valid = 2,
+    /// `{ id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw }`, raw parsed.
+    Resource = 3,
+}
+
+/// `result` of `texts`.
+fn result_of(shape: Shape, amount: &JsValue, texts: &Texts) -> JsValue {
+    let (numbers, text) = (&texts.numbers, &texts.text);
+    result(
+        &wasm_bindgen::memory(),
+        shape as u32,
+        amount,
+        numbers.as_ptr(),
+        numbers.len() / 2,
+        text.as_ptr(),
+        text.len(),
+    )
 }
 
 /// The shape of a JS value, for validation. Only the top level of an object
@@ -87,35 +103,36 @@ fn integer(value: i64) -> JsValue {
 
 /// `{ id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw }`.
 pub(crate) fn payment_request_to_js(pr: &PaymentRequest) -> JsValue {
-    payment_request(
-        &pr.id,
-        pr.status.as_str(),
-        &pr.amount.map_or(JsValue::NULL, integer),
-        pr.currency.as_deref(),
-        pr.redirect_url.as_deref(),
-        pr.reference_id.as_deref(),
-        pr.checkout_url.as_deref(),
-        pr.created_at.as_deref(),
-        pr.expires_at.as_deref(),
-        &pr.raw_json,
-    )
+    let mut texts = Texts::new(9);
+    texts.push_str(&pr.id);
+    texts.push_str(pr.status.as_str());
+    for s in [&pr.currency, &pr.redirect_url, &pr.reference_id, &pr.checkout_url, &pr.created_at, &pr.expires_at] {
+        texts.push_opt(s.as_deref());
+    }
+    texts.push_str(&pr.raw_json);
+    result_of(Shape::Resource, &pr.amount.map_or(JsValue::NULL, integer), &texts)
 }
 
 /// `[{ field, code, message }]`, or `{ ok: false, errors }` when `result`.
 fn field_errors_to_js(errors: &[FieldError], result: bool) -> JsValue {
-    let texts = Texts::errors(errors);
-    field_errors(&texts.text, &texts.lengths, result)
+    let mut texts = Texts::new(3 * errors.len());
+    for e in errors {
+        texts.push(&e.field);
+        texts.push_static(e.code);
+        texts.push(&e.message);
+    }
+    result_of(if result { Shape::Invalid } else { Shape::Errors }, &JsValue::UNDEFINED, &texts)
 }
 
 /// `{ ok: true, value }` or `{ ok: false, errors }`.
 pub(crate) fn validation_result_to_js(result: Result<NewPaymentRequest, ValidationErrors>) -> JsValue {
     match result {
         Ok(r) => {
-            let (currency, url) = (r.currency(), r.redirect_url());
-            let reference = r.reference_id().unwrap_or_default();
-            let text = crate::text::cat(&[currency, url, reference]);
-            let (a, b) = (snapshot::utf16_len(currency), snapshot::utf16_len(url));
-            valid_result(&integer(r.amount() as i64), &text, a, b, r.reference_id().is_some())
+            let mut texts = Texts::new(3);
+            texts.push_str(r.currency());
+            texts.push_str(r.redirect_url());
+            texts.push_opt(r.reference_id());
+            result_of(Shape::Valid, &integer(r.amount() as i64), &texts)
         }
         Err(ValidationErrors(errors)) => field_errors_to_js(&errors, true),
     }
@@ -168,7 +185,7 @@ pub(crate) fn error_to_js(error: Error) -> JsValue {
     match &error {
         Error::Validation(v) => {
             set(&props, "errors", &field_errors_to_js(&v.0, false));
-            set(&props, "field", &opt_str(v.0.first().map(|e| e.field.as_str())));
+            set(&props, "field", &opt_str(v.0.first().map(|e| &*e.field)));
         }
         Error::Api(api) => {
             set(&props, "field", &opt_str(api.field.as_deref()));
