@@ -38,19 +38,69 @@ function value(numbers, v) {
   return "";
 }
 
-let pending; // the numbers of the last snapshot that were not written
+// The wasm's memory and views over all of it, made again only
+// when it grows (its old buffer is then detached: length 0); `area` is the
+// text part of the wasm's snapshot buffer, kept while its place is the same.
+let memory;
+let bytes = new Uint8Array(0);
+let floats;
+let area = bytes;
+let areaAt = -1;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+let known = new Map(); // the wasm's static texts, decoded once, by address and length in bytes
+
+/** Views of `m`, the memory of the wasm instance in use, that are current. */
+function views(m) {
+  if (m !== memory) {
+    memory = m;
+    bytes = new Uint8Array(0);
+    known = new Map();
+  }
+  if (bytes.length === 0) {
+    bytes = new Uint8Array(m.buffer);
+    floats = new Float64Array(m.buffer);
+    areaAt = -1;
+  }
+}
+
+let pending; // the numbers and text of the last snapshot, until written
 
 /**
- * The top level of `v` for src/snapshot.rs, in one call: its texts (keys,
- * strings, BigInts' decimal digits) concatenated, returned; and numbers,
- * written to `out`: how many there are, the text's length, then the kind of
- * `v` (11 when a Proxy trap throws listing its keys) and, for an object, per
- * own enumerable key in order, the key's length and value(its field), kind
- * 11 when the read throws. Lengths are in UTF-16 units. When the numbers do
- * not fit in `out` (or `out` is detached: a getter made the wasm's memory
- * grow), they are kept for snapshotNumbers.
+ * The top level of `v` for src/snapshot.rs, in one call: numbers and a text,
+ * written into the wasm's memory once every getter has run (so a getter that
+ * calls payreq cannot overwrite them): up to `room` numbers at byte `at`, the
+ * text as UTF-8 into the `textRoom` bytes at `textAt`. The numbers: how many
+ * there are, the text's length, then the kind of `v` (11 when a Proxy trap
+ * throws listing its keys) and, for an object, per own enumerable key in
+ * order, the key's length and value(its field), kind 11 when the read
+ * throws. Lengths are in UTF-16 units. Returns the text's length in bytes,
+ * or -1 when either does not fit: then only the first two numbers are
+ * written, and the wasm calls again with bigger buffers and `again` set, to
+ * have the same snapshot written there.
  */
-export function snapshot(v, out) {
+export function snapshot(m, v, again, at, room, textAt, textRoom) {
+  if (!again) pending = describe(v);
+  const { numbers, text } = pending;
+  views(m);
+  at /= 8;
+  if (numbers.length <= room) {
+    // A loop: TypedArray#set from a plain array is slower for a few numbers.
+    for (let i = 0; i < numbers.length; i++) floats[at + i] = numbers[i];
+    if (textAt !== areaAt || area.length !== textRoom) {
+      area = bytes.subarray(textAt, textAt + textRoom);
+      areaAt = textAt;
+    }
+    const { read, written } = encoder.encodeInto(text, area);
+    if (read === text.length) return written;
+  }
+  floats[at] = numbers.length;
+  floats[at + 1] = text.length;
+  return -1;
+}
+
+/** The numbers and text of `v` for snapshot. */
+function describe(v) {
   const numbers = [0, 0];
   let text = "";
   if (kind(v) !== 10) text = value(numbers, v);
@@ -74,41 +124,7 @@ export function snapshot(v, out) {
   }
   numbers[0] = numbers.length;
   numbers[1] = text.length;
-  // A loop: TypedArray#set from a plain array is slower for a few numbers.
-  if (numbers.length <= out.length) for (let i = 0; i < numbers.length; i++) out[i] = numbers[i];
-  else pending = numbers;
-  return text;
-}
-
-/**
- * The numbers of the last snapshot that were not written (too many, or `out`
- * went stale: a getter made the wasm's memory grow): into `out` when they
- * fit; returns how many there are.
- */
-export function snapshotNumbers(out) {
-  if (pending.length <= out.length) out.set(pending);
-  return pending.length;
-}
-
-// The wasm's memory and views over all of it, made again only when it
-// grows (its old buffer is then detached: length 0).
-let memory;
-let bytes = new Uint8Array(0);
-let floats;
-const decoder = new TextDecoder();
-let known = new Map(); // the wasm's static texts, decoded once, by address and length in bytes
-
-/** Views of `m`, the memory of the wasm instance in use, that are current. */
-function views(m) {
-  if (m !== memory) {
-    memory = m;
-    bytes = new Uint8Array(0);
-    known = new Map();
-  }
-  if (bytes.length === 0) {
-    bytes = new Uint8Array(m.buffer);
-    floats = new Float64Array(m.buffer);
-  }
+  return { numbers, text };
 }
 
 /**

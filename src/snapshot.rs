@@ -1,9 +1,9 @@
 //! The form in which the wasm build reads a JS input: `js/objects.js`
-//! `snapshot` reads the top level of a value in one call, and hands over one
-//! string (every key and string value, concatenated) and a list of numbers,
-//! instead of one call (and one string) per key and value. This module
-//! decodes them; it is plain Rust, tested natively, and decides nothing: the
-//! rules stay in `validate`.
+//! `snapshot` reads the top level of a value in one call, and writes one
+//! text (every key and string value, concatenated, as UTF-8) and a list of
+//! numbers into the wasm's memory, instead of one call (and one string) per
+//! key and value. This module decodes them; it is plain Rust, tested
+//! natively, and decides nothing: the rules stay in `validate`.
 //!
 //! The numbers: how many there are (dropped before [`decode`]), the text's
 //! length, then one value: its kind (the numbers of `js/objects.js` `kind`:

@@ -2,6 +2,8 @@
 
 use crate::prelude::*;
 
+use core::cell::UnsafeCell;
+
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, FieldError, ValidationErrors};
@@ -18,13 +20,19 @@ extern "C" {
 
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
-    /// The top level of a value: its texts, returned, and its numbers,
-    /// written to `numbers` when they fit (src/snapshot.rs).
-    fn snapshot(value: &JsValue, numbers: &mut [f64]) -> String;
-    /// The numbers of the last snapshot, when they were not written: into
-    /// `numbers` when they fit; returns how many there are.
-    #[wasm_bindgen(js_name = snapshotNumbers)]
-    fn snapshot_numbers(numbers: &mut [f64]) -> f64;
+    /// The top level of a value (the last one again when `again`): up to
+    /// `room` numbers written at `at`, its texts as UTF-8 into the `text_room`
+    /// bytes at `text_at`; returns the text's length in bytes, or -1 when
+    /// either does not fit (src/snapshot.rs). `memory` is this instance's.
+    fn snapshot(
+        memory: &JsValue,
+        value: &JsValue,
+        again: bool,
+        at: *mut f64,
+        room: usize,
+        text_at: *mut u8,
+        text_room: usize,
+    ) -> f64;
     /// An object of `count` [`Texts`] (`text_length` bytes of them at
     /// `text_at`) and `amount`, shaped as [`Shape`] says.
     fn result(
@@ -65,22 +73,52 @@ fn result_of(shape: Shape, amount: &JsValue, texts: &Texts) -> JsValue {
     )
 }
 
+/// Numbers in the snapshot buffer, then its text.
+const ROOM: usize = 64;
+const BUFFER: usize = 512;
+
+/// Where `snapshot` writes: [`ROOM`] numbers, then the text (3.5 KiB). Zeros,
+/// so no bytes in the wasm file. Only reached through raw pointers: a getter
+/// read during `snapshot` may call payreq, whose own snapshot reuses it; JS
+/// writes only after every getter has run, and it is read before anything
+/// else runs.
+struct Buffer(UnsafeCell<[f64; BUFFER]>);
+
+// SAFETY: the wasm instance is single-threaded.
+unsafe impl Sync for Buffer {}
+
+static SNAPSHOT: Buffer = Buffer(UnsafeCell::new([0.0; BUFFER]));
 /// The shape of a JS value, for validation. Only the top level of an object
-/// is read: nested objects are described, not walked. One call and one
-/// string for the whole input (`js/objects.js` `snapshot`), two more only for
-/// an object of more than 15 keys.
+/// is read: nested objects are described, not walked. One call for the whole
+/// input (`js/objects.js` `snapshot`) that writes numbers and UTF-8 text
+/// straight into [`SNAPSHOT`]; one more, into buffers made to measure, only
+/// for an input too big for it.
 pub(crate) fn to_input(value: &JsValue) -> Input {
-    let mut numbers = [0.0; 48];
-    let text = snapshot(value, &mut numbers);
-    // The first number counts them all; 0 when none were written (more than
-    // fit, or the view of this buffer went stale: a getter that calls
-    // payreq made the memory grow). Then they are asked for.
-    if let Some(numbers) = numbers.get(1..numbers[0] as usize) {
-        return snapshot::decode(&text, numbers);
+    let memory = wasm_bindgen::memory();
+    let at = SNAPSHOT.0.get().cast::<f64>();
+    // SAFETY: the text part of the buffer, in bounds.
+    let mut buffers = (at, ROOM, unsafe { at.add(ROOM) }.cast::<u8>(), (BUFFER - ROOM) * 8);
+    let mut written = snapshot(&memory, value, false, buffers.0, buffers.1, buffers.2, buffers.3);
+    let (mut numbers, mut text): (Vec<f64>, Vec<u8>);
+    if written < 0.0 {
+        // The first two numbers are then how many there are and the text's length in UTF-16 units.
+        // SAFETY: in bounds; written by JS, or zeros.
+        let (count, units) = unsafe { (*at, *at.add(1)) };
+        numbers = vec![0.0f64; (count as usize).max(1)];
+        text = vec![0u8; (units as usize).saturating_mul(3)];
+        buffers = (numbers.as_mut_ptr(), numbers.len(), text.as_mut_ptr(), text.len());
+        written = snapshot(&memory, &JsValue::UNDEFINED, true, buffers.0, buffers.1, buffers.2, buffers.3);
     }
-    let mut all = vec![0.0; snapshot_numbers(&mut []) as usize];
-    snapshot_numbers(&mut all);
-    snapshot::decode(&text, all.get(1..).unwrap_or_default())
+    let (at, room, text_at, text_room) = buffers;
+    // SAFETY: `room` (at least 1) numbers at `at` and `text_room` bytes at
+    // `text_at`, in one of the buffers; JS wrote the numbers, the first their
+    // count (clamped to the room), and `written` bytes of UTF-8 (TextEncoder's,
+    // which replaces lone surrogates) at `text_at` (clamped to the room).
+    unsafe {
+        let text = core::slice::from_raw_parts(text_at, (written as usize).min(text_room));
+        let numbers = core::slice::from_raw_parts(at.add(1), (*at as usize).clamp(1, room) - 1);
+        snapshot::decode(core::str::from_utf8_unchecked(text), numbers)
+    }
 }
 
 fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
