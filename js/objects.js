@@ -38,17 +38,17 @@ function value(numbers, v) {
   return "";
 }
 
-// The wasm's memory and views over all of it, made again only
-// when it grows (its old buffer is then detached: length 0); `area` is the
-// text part of the wasm's snapshot buffer, kept while its place is the same.
+// The wasm's memory and views over all of it, made again only when it
+// grows (its old buffer is then detached: length 0) or is another
+// instance's; `area` is the part of it `snapshot` writes text to, kept while
+// that part stays the same.
 let memory;
 let bytes = new Uint8Array(0);
 let floats;
 let area = bytes;
-let areaAt = -1;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-let known = new Map(); // the wasm's static texts, decoded once, by address and length in bytes
+let known = new Map(); // the wasm's static texts, decoded once: by address, { n: length in bytes, s: text }
 
 /** Views of `m`, the memory of the wasm instance in use, that are current. */
 function views(m) {
@@ -58,13 +58,13 @@ function views(m) {
     known = new Map();
   }
   if (bytes.length === 0) {
-    bytes = new Uint8Array(m.buffer);
+    area = bytes = new Uint8Array(m.buffer);
     floats = new Float64Array(m.buffer);
-    areaAt = -1;
   }
 }
 
-let pending; // the numbers and text of the last snapshot, until written
+let numbers; // the numbers and text of the last snapshot, until written
+let text;
 
 /**
  * The top level of `v` for src/snapshot.rs, in one call: numbers and a text,
@@ -80,51 +80,50 @@ let pending; // the numbers and text of the last snapshot, until written
  * have the same snapshot written there.
  */
 export function snapshot(m, v, again, at, room, textAt, textRoom) {
-  if (!again) pending = describe(v);
-  const { numbers, text } = pending;
+  if (!again) describe(v);
   views(m);
   at /= 8;
-  if (numbers.length <= room) {
-    // A loop: TypedArray#set from a plain array is slower for a few numbers.
-    for (let i = 0; i < numbers.length; i++) floats[at + i] = numbers[i];
-    if (textAt !== areaAt || area.length !== textRoom) {
-      area = bytes.subarray(textAt, textAt + textRoom);
-      areaAt = textAt;
-    }
+  const fits = numbers.length <= room;
+  // A loop: TypedArray#set from a plain array is slower for a few numbers.
+  for (let i = 0; i < (fits ? numbers.length : 2); i++) floats[at + i] = numbers[i];
+  if (fits) {
+    if (area.byteOffset !== textAt || area.length !== textRoom) area = bytes.subarray(textAt, textAt + textRoom);
     const { read, written } = encoder.encodeInto(text, area);
     if (read === text.length) return written;
   }
-  floats[at] = numbers.length;
-  floats[at + 1] = text.length;
   return -1;
 }
 
-/** The numbers and text of `v` for snapshot. */
+/**
+ * The numbers and text of `v`, for snapshot to write: kept only once read,
+ * since a getter may call payreq, which takes its own snapshot.
+ */
 function describe(v) {
-  const numbers = [0, 0];
-  let text = "";
-  if (kind(v) !== 10) text = value(numbers, v);
+  const all = [0, 0];
+  let t = "";
+  if (kind(v) !== 10) t = value(all, v);
   else {
     let keys = [];
     try {
       keys = Object.keys(v);
-      numbers.push(10);
+      all.push(10);
     } catch {
-      numbers.push(11);
+      all.push(11);
     }
     for (const key of keys) {
-      numbers.push(key.length);
-      text += key;
+      all.push(key.length);
+      t += key;
       try {
-        text += value(numbers, v[key]);
+        t += value(all, v[key]);
       } catch {
-        numbers.push(11);
+        all.push(11);
       }
     }
   }
-  numbers[0] = numbers.length;
-  numbers[1] = text.length;
-  return { numbers, text };
+  all[0] = all.length;
+  all[1] = t.length;
+  numbers = all;
+  text = t;
 }
 
 /**
@@ -183,9 +182,9 @@ function texts(m, at, count, textAt, textLength) {
     const n = floats[at + 1];
     let s = null;
     if (a > 0) {
-      const key = a + n * 2 ** 32;
-      s = known.get(key);
-      if (s === undefined) known.set(key, (s = decoder.decode(bytes.subarray(a, a + n))));
+      let e = known.get(a);
+      if (e?.n !== n) known.set(a, (e = { n, s: decoder.decode(bytes.subarray(a, a + n)) }));
+      s = e.s;
     } else if (n >= 0) s = ascii ? text.slice(cut, (cut += n)) : decoder.decode(bytes.subarray(textAt + cut, textAt + (cut += n)));
     out.push(s);
   }

@@ -56,13 +56,7 @@ impl FieldError {
     /// An error whose field and message are copied.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self::of(Cow::Owned(field.into()), code, Cow::Owned(message.into()))
-    }
-
-    /// An error whose texts are kept as they are (borrowed when static).
-    #[inline(never)]
-    pub(crate) fn of(field: Cow<'static, str>, code: &'static str, message: Cow<'static, str>) -> Self {
-        Self { field, code, message }
+        Self { field: Cow::Owned(field.into()), code, message: Cow::Owned(message.into()) }
     }
 }
 

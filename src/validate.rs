@@ -84,7 +84,7 @@ impl From<i64> for Input {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPaymentRequest {
     amount: u64,
-    currency: String,
+    currency: &'static str,
     redirect_url: String,
     reference_id: Option<String>,
 }
@@ -95,8 +95,8 @@ impl NewPaymentRequest {
         self.amount
     }
     /// The upper-case ISO 4217 code.
-    pub fn currency(&self) -> &str {
-        &self.currency
+    pub fn currency(&self) -> &'static str {
+        self.currency
     }
     /// The redirect URL as the WHATWG URL parser serialises it.
     pub fn redirect_url(&self) -> &str {
@@ -113,7 +113,7 @@ impl NewPaymentRequest {
         out.push_str("{\"amount\":");
         out.push_str(&decimal(self.amount));
         out.push_str(",\"currency\":");
-        json::write_string(&mut out, &self.currency);
+        json::write_string(&mut out, self.currency);
         out.push_str(",\"redirect_url\":");
         json::write_string(&mut out, &self.redirect_url);
         if let Some(reference_id) = &self.reference_id {
@@ -161,7 +161,7 @@ pub fn validate_payment_request(input: &Input, urls: &dyn UrlParser) -> Result<N
     // Errors in field order (amount, currency, redirectUrl, referenceId, then
     // unknown keys); the amount's message needs the currency, checked first.
     let currency = check_currency(input.field("currency"));
-    let known = currency.as_ref().ok().map(|(code, exponent)| (code.as_str(), *exponent));
+    let known = currency.as_ref().ok().copied();
     let amount = check_amount(input.field("amount"), known).map_err(|e| errors.push(e)).ok();
     let currency = currency.map(|(code, _)| code).map_err(|e| errors.push(e)).ok();
     let redirect_url = check_redirect_url(input.field("redirectUrl"), urls).map_err(|e| errors.push(e)).ok();
@@ -203,20 +203,20 @@ fn unknown_fields(fields: &[(String, Input)], known: &[&str], errors: &mut Vec<F
                 message
             }
         };
-        errors.push(FieldError::of(Cow::Owned(key.clone()), "unknown_field", message.into()));
+        errors.push(FieldError { field: Cow::Owned(key.clone()), code: "unknown_field", message: message.into() });
     }
 }
 
 /// An error on a field named at compile time, with a static message.
 #[inline(never)]
 fn error(field: &'static str, code: &'static str, message: &'static str) -> FieldError {
-    FieldError::of(Cow::Borrowed(field), code, Cow::Borrowed(message))
+    FieldError { field: Cow::Borrowed(field), code, message: Cow::Borrowed(message) }
 }
 
 /// An error on a field named at compile time, with a message made at run time of `parts`.
 #[inline(never)]
 fn built(field: &'static str, code: &'static str, parts: &[&str]) -> FieldError {
-    FieldError::of(Cow::Borrowed(field), code, Cow::Owned(cat(parts)))
+    FieldError { field: Cow::Borrowed(field), code, message: Cow::Owned(cat(parts)) }
 }
 
 /// Levenshtein distance, ignoring ASCII case, over bytes: the known names
@@ -307,7 +307,7 @@ fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, Fiel
                     .into(),
                     None => example!("amount must be a whole number in the smallest currency unit, ").into(),
                 };
-                Err(FieldError::of(Cow::Borrowed("amount"), "amount_fraction", message))
+                Err(FieldError { field: Cow::Borrowed("amount"), code: "amount_fraction", message })
             } else if n > MAX_SAFE_INTEGER {
                 err(
                     "amount_unsafe_integer",
@@ -350,7 +350,7 @@ fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, Fiel
 }
 
 /// The upper-case code of an active currency, and its minor-unit exponent.
-fn check_currency(input: &Input) -> Result<(String, u8), FieldError> {
+fn check_currency(input: &Input) -> Result<(&'static str, u8), FieldError> {
     let err = |code, message: &'static str| Err(error("currency", code, message));
     let built = |code, parts: &[&str]| Err(built("currency", code, parts));
     let text = match input {
@@ -365,9 +365,12 @@ fn check_currency(input: &Input) -> Result<(String, u8), FieldError> {
     if text.len() != 3 || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
         return err("currency_malformed", "currency must be a three-letter ISO 4217 code such as \"USD\" or \"EUR\"");
     }
+    let lookup = currency::lookup(text);
+    if let Lookup::Active(code, exponent) = lookup {
+        return Ok((code, exponent));
+    }
     let code = text.to_ascii_uppercase();
-    match currency::lookup(&code) {
-        Lookup::Active(exponent) => Ok((code, exponent)),
+    match lookup {
         Lookup::NoMinorUnit => built(
             "currency_no_minor_unit",
             &[&code, " has no minor unit in ISO 4217 (metals, SDR, test and fund codes), so no amount in a smallest unit exists for it: use a national currency such as USD"],
@@ -377,7 +380,7 @@ fn check_currency(input: &Input) -> Result<(String, u8), FieldError> {
             &[&code, " was withdrawn from ISO 4217: use ", successor, " instead"],
         ),
         Lookup::Withdrawn(None) => built("currency_withdrawn", &[&code, " was withdrawn from ISO 4217 and has no successor code"]),
-        Lookup::Unknown => built(
+        _ => built(
             "currency_unknown",
             &[&code, " is not an ISO 4217 currency code: use a code such as USD, EUR or GBP"],
         ),

@@ -167,7 +167,7 @@ pub(crate) fn validation_result_to_js(result: Result<NewPaymentRequest, Validati
     match result {
         Ok(r) => {
             let mut texts = Texts::new(3);
-            texts.push_str(r.currency());
+            texts.push_static(r.currency());
             texts.push_str(r.redirect_url());
             texts.push_opt(r.reference_id());
             result_of(Shape::Valid, &integer(r.amount() as i64), &texts)
