@@ -38,56 +38,92 @@ function value(numbers, v) {
   return "";
 }
 
-let pending; // the numbers of the last snapshot that were not written
+// The wasm's memory and views over all of it, made again only when it
+// grows (its old buffer is then detached: length 0) or is another
+// instance's; `area` is the part of it `snapshot` writes text to, kept while
+// that part stays the same.
+let memory;
+let bytes = new Uint8Array(0);
+let floats;
+let area = bytes;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+let known = new Map(); // the wasm's static texts, decoded once: by address, { n: length in bytes, s: text }
+
+/** Views of `m`, the memory of the wasm instance in use, that are current. */
+function views(m) {
+  if (m !== memory) {
+    memory = m;
+    bytes = new Uint8Array(0);
+    known = new Map();
+  }
+  if (bytes.length === 0) {
+    area = bytes = new Uint8Array(m.buffer);
+    floats = new Float64Array(m.buffer);
+  }
+}
+
+let numbers; // the numbers and text of the last snapshot, until written
+let text;
 
 /**
- * The top level of `v` for src/snapshot.rs, in one call: its texts (keys,
- * strings, BigInts' decimal digits) concatenated, returned; and numbers,
- * written to `out`: how many there are, the text's length, then the kind of
- * `v` (11 when a Proxy trap throws listing its keys) and, for an object, per
- * own enumerable key in order, the key's length and value(its field), kind
- * 11 when the read throws. Lengths are in UTF-16 units. When the numbers do
- * not fit in `out` (or `out` is detached: a getter made the wasm's memory
- * grow), they are kept for snapshotNumbers.
+ * The top level of `v` for src/snapshot.rs, in one call: numbers and a text,
+ * written into the wasm's memory once every getter has run (so a getter that
+ * calls payreq cannot overwrite them): up to `room` numbers at byte `at`, the
+ * text as UTF-8 into the `textRoom` bytes at `textAt`. The numbers: how many
+ * there are, the text's length, then the kind of `v` (11 when a Proxy trap
+ * throws listing its keys) and, for an object, per own enumerable key in
+ * order, the key's length and value(its field), kind 11 when the read
+ * throws. Lengths are in UTF-16 units. Returns the text's length in bytes,
+ * or -1 when either does not fit: then only the first two numbers are
+ * written, and the wasm calls again with bigger buffers and `again` set, to
+ * have the same snapshot written there.
  */
-export function snapshot(v, out) {
-  const numbers = [0, 0];
-  let text = "";
-  if (kind(v) !== 10) text = value(numbers, v);
+export function snapshot(m, v, again, at, room, textAt, textRoom) {
+  if (!again) describe(v);
+  views(m);
+  at /= 8;
+  const fits = numbers.length <= room;
+  // A loop: TypedArray#set from a plain array is slower for a few numbers.
+  for (let i = 0; i < (fits ? numbers.length : 2); i++) floats[at + i] = numbers[i];
+  if (fits) {
+    if (area.byteOffset !== textAt || area.length !== textRoom) area = bytes.subarray(textAt, textAt + textRoom);
+    const { read, written } = encoder.encodeInto(text, area);
+    if (read === text.length) return written;
+  }
+  return -1;
+}
+
+/**
+ * The numbers and text of `v`, for snapshot to write: kept only once read,
+ * since a getter may call payreq, which takes its own snapshot.
+ */
+function describe(v) {
+  const all = [0, 0];
+  let t = "";
+  if (kind(v) !== 10) t = value(all, v);
   else {
     let keys = [];
     try {
       keys = Object.keys(v);
-      numbers.push(10);
+      all.push(10);
     } catch {
-      numbers.push(11);
+      all.push(11);
     }
     for (const key of keys) {
-      numbers.push(key.length);
-      text += key;
+      all.push(key.length);
+      t += key;
       try {
-        text += value(numbers, v[key]);
+        t += value(all, v[key]);
       } catch {
-        numbers.push(11);
+        all.push(11);
       }
     }
   }
-  numbers[0] = numbers.length;
-  numbers[1] = text.length;
-  // A loop: TypedArray#set from a plain array is slower for a few numbers.
-  if (numbers.length <= out.length) for (let i = 0; i < numbers.length; i++) out[i] = numbers[i];
-  else pending = numbers;
-  return text;
-}
-
-/**
- * The numbers of the last snapshot that were not written (too many, or `out`
- * went stale: a getter made the wasm's memory grow): into `out` when they
- * fit; returns how many there are.
- */
-export function snapshotNumbers(out) {
-  if (pending.length <= out.length) out.set(pending);
-  return pending.length;
+  all[0] = all.length;
+  all[1] = t.length;
+  numbers = all;
+  text = t;
 }
 
 /**
@@ -116,45 +152,51 @@ export function parseUrl(text, out) {
 }
 
 /**
- * `{ ok: true, value }`: `text` holds the currency (`a` UTF-16 units), the
- * redirectUrl (`b` units) and, when `reference`, the referenceId (the rest).
+ * The texts of src/snapshot.rs `Texts`: `count` pairs of numbers at byte
+ * `at`, each a static text of the wasm (minus its address, and its length in
+ * bytes), decoded once and kept; the next part of the `textLength` bytes of
+ * UTF-8 at `textAt` (0, and its length in bytes): cut from them decoded at
+ * once when they are ASCII, else decoded on its own; or null (0, -1).
  */
-export function validResult(amount, text, a, b, reference) {
-  return {
-    ok: true,
-    value: { amount, currency: text.slice(0, a), redirectUrl: text.slice(a, a + b), referenceId: reference ? text.slice(a + b) : null },
-  };
+function texts(m, at, count, textAt, textLength) {
+  views(m);
+  const text = textLength ? decoder.decode(bytes.subarray(textAt, textAt + textLength)) : "";
+  const ascii = text.length === textLength;
+  const out = [];
+  let cut = 0;
+  for (at /= 8; count-- > 0; at += 2) {
+    const a = -floats[at];
+    const n = floats[at + 1];
+    let s = null;
+    if (a > 0) {
+      let e = known.get(a);
+      if (e?.n !== n) known.set(a, (e = { n, s: decoder.decode(bytes.subarray(a, a + n)) }));
+      s = e.s;
+    } else if (n >= 0) s = ascii ? text.slice(cut, (cut += n)) : decoder.decode(bytes.subarray(textAt + cut, textAt + (cut += n)));
+    out.push(s);
+  }
+  return out;
 }
 
 /**
- * `[{ field, code, message }]` from src/snapshot.rs `Texts`: `text` cut at
- * each of `lengths` (UTF-16 units), three strings an error; as
- * `{ ok: false, errors }` when `result`.
+ * An object of `count` texts (see texts) and `amount`, by `shape`: 0
+ * `[{ field, code, message }]`, three texts an error; 1 the same as
+ * `{ ok: false, errors }`; 2 `{ ok: true, value }` of the currency, the
+ * redirectUrl and the referenceId; 3 the resource, whose last text, `raw`,
+ * is JSON the core has already parsed once.
  */
-export function fieldErrors(text, lengths, result) {
+export function result(m, shape, amount, at, count, textAt, textLength) {
+  const t = texts(m, at, count, textAt, textLength);
+  if (shape === 2) return { ok: true, value: { amount, currency: t[0], redirectUrl: t[1], referenceId: t[2] } };
+  if (shape === 3) {
+    let raw = null;
+    try {
+      raw = JSON.parse(t[8]);
+    } catch {}
+    const [id, status, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt] = t;
+    return { id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw };
+  }
   const errors = [];
-  let at = 0;
-  const next = (i) => text.slice(at, (at += lengths[i]));
-  for (let i = 0; i + 2 < lengths.length; i += 3) errors.push({ field: next(i), code: next(i + 1), message: next(i + 2) });
-  return result ? { ok: false, errors } : errors;
-}
-
-/** The resource; `raw` is JSON text the core has already parsed once. */
-export function paymentRequest(id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw) {
-  let parsed = null;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {}
-  return {
-    id,
-    status,
-    amount,
-    currency: currency ?? null,
-    redirectUrl: redirectUrl ?? null,
-    referenceId: referenceId ?? null,
-    checkoutUrl: checkoutUrl ?? null,
-    createdAt: createdAt ?? null,
-    expiresAt: expiresAt ?? null,
-    raw: parsed,
-  };
+  for (let i = 0; i < count; i += 3) errors.push({ field: t[i], code: t[i + 1], message: t[i + 2] });
+  return shape ? { ok: false, errors } : errors;
 }

@@ -10,8 +10,8 @@ use crate::currency_data::{ACTIVE, NO_MINOR_UNIT, WITHDRAWN};
 /// What the ISO 4217 list says about an upper-case three-letter code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lookup {
-    /// Active, with this many minor-unit digits.
-    Active(u8),
+    /// Active: the code (static, upper-case) and its number of minor-unit digits.
+    Active(&'static str, u8),
     /// Active but without a minor unit (metals, XDR, XTS, XXX, ...).
     NoMinorUnit,
     /// Withdrawn, with its successor where one exists.
@@ -28,6 +28,7 @@ const NONE: Code = [0; 3];
 const fn code(text: &str) -> Code {
     let b = text.as_bytes();
     assert!(b.len() == 3, "an ISO 4217 code has three letters");
+    assert!(b[0].is_ascii_uppercase() && b[1].is_ascii_uppercase() && b[2].is_ascii_uppercase(), "upper-case ASCII");
     [b[0], b[1], b[2]]
 }
 
@@ -103,13 +104,15 @@ fn find(table: &[Code], key: u32) -> Result<usize, usize> {
     table.binary_search_by_key(&key, number)
 }
 
+/// What the list says about a three-letter code, in any case.
 pub(crate) fn lookup(code: &str) -> Lookup {
     let Ok(key) = Code::try_from(code.as_bytes()) else {
         return Lookup::Unknown;
     };
-    let key = number(&key);
+    let key = number(&key.map(|b| b.to_ascii_uppercase()));
     if let Ok(i) = find(&ACTIVE_CODES, key) {
-        return Lookup::Active(EXPONENTS[i]);
+        // SAFETY: every code is three ASCII letters (checked at compile time).
+        return Lookup::Active(unsafe { core::str::from_utf8_unchecked(&ACTIVE_CODES[i]) }, EXPONENTS[i]);
     }
     if find(&NO_MINOR_UNIT_CODES, key).is_ok() {
         return Lookup::NoMinorUnit;
@@ -129,8 +132,8 @@ pub(crate) fn lookup(code: &str) -> Lookup {
 /// assert_eq!(payreq::minor_unit_exponent("XAU"), None);
 /// ```
 pub fn minor_unit_exponent(code: &str) -> Option<u8> {
-    match lookup(&code.to_ascii_uppercase()) {
-        Lookup::Active(e) => Some(e),
+    match lookup(code) {
+        Lookup::Active(_, e) => Some(e),
         _ => None,
     }
 }
@@ -143,7 +146,8 @@ mod tests {
     #[test]
     fn packed_lookup_matches_the_generated_lists() {
         for (c, e) in ACTIVE {
-            assert_eq!(lookup(c), Lookup::Active(*e), "{c}");
+            assert_eq!(lookup(c), Lookup::Active(c, *e), "{c}");
+            assert_eq!(lookup(&c.to_ascii_lowercase()), Lookup::Active(c, *e), "{c}");
         }
         for c in NO_MINOR_UNIT {
             assert_eq!(lookup(c), Lookup::NoMinorUnit, "{c}");
@@ -151,7 +155,7 @@ mod tests {
         for (c, s) in WITHDRAWN {
             assert_eq!(lookup(c), Lookup::Withdrawn(*s), "{c}");
         }
-        for c in ["", "US", "USDD", "usd", "AAA", "ZZZ", "\u{e9}UR", "\0\0\0"] {
+        for c in ["", "US", "USDD", "AAA", "zzz", "\u{e9}UR", "\0\0\0"] {
             assert_eq!(lookup(c), Lookup::Unknown, "{c:?}");
         }
     }

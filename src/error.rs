@@ -3,6 +3,7 @@
 
 use crate::prelude::*;
 
+use alloc::borrow::Cow;
 use core::any::Any;
 use core::fmt;
 
@@ -38,20 +39,24 @@ impl fmt::Display for Operation {
 }
 
 /// One problem with one field of the caller's input.
+///
+/// Texts known at compile time stay borrowed: the bindings hand those to JS
+/// by address, and JS decodes each only once (`js/objects.js` `fieldErrors`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// The field as the caller spells it (camelCase), e.g. `redirectUrl`.
-    pub field: String,
+    pub field: Cow<'static, str>,
     /// A stable snake_case code, e.g. `amount_fraction`.
     pub code: &'static str,
     /// What is wrong and how to fix it.
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 impl FieldError {
-    #[inline(never)]
+    /// An error whose field and message are copied.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code, message: message.into() }
+        Self { field: Cow::Owned(field.into()), code, message: Cow::Owned(message.into()) }
     }
 }
 

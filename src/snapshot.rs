@@ -1,9 +1,9 @@
 //! The form in which the wasm build reads a JS input: `js/objects.js`
-//! `snapshot` reads the top level of a value in one call, and hands over one
-//! string (every key and string value, concatenated) and a list of numbers,
-//! instead of one call (and one string) per key and value. This module
-//! decodes them; it is plain Rust, tested natively, and decides nothing: the
-//! rules stay in `validate`.
+//! `snapshot` reads the top level of a value in one call, and writes one
+//! text (every key and string value, concatenated, as UTF-8) and a list of
+//! numbers into the wasm's memory, instead of one call (and one string) per
+//! key and value. This module decodes them; it is plain Rust, tested
+//! natively, and decides nothing: the rules stay in `validate`.
 //!
 //! The numbers: how many there are (dropped before [`decode`]), the text's
 //! length, then one value: its kind (the numbers of `js/objects.js` `kind`:
@@ -19,56 +19,63 @@
 //! unit, so counting UTF-16 units over the UTF-8 finds the same ends; when
 //! the text has as many bytes as units, it is ASCII and no scan is needed.
 //!
-//! Results go back as [`Texts`]: strings one after another in one text, and
-//! their lengths in UTF-16 units as numbers; `js/objects.js` `fieldErrors`
-//! splits them apart with `slice`: one string to decode in JS for a whole
-//! result instead of one per field.
+//! Results go back as [`Texts`]: two numbers a text, and one UTF-8 text that
+//! holds those not known at compile time; `js/objects.js` `texts` decodes it
+//! once and, when it is ASCII (as many UTF-16 units as bytes), cuts it with
+//! `slice` at the byte lengths (else it decodes each part on its own). A
+//! static text (every code, most fields and messages of a validation error)
+//! goes by its address instead: JS decodes each only the first time it sees
+//! it.
 
 use crate::prelude::*;
 
-use crate::error::FieldError;
+use alloc::borrow::Cow;
+
 use crate::validate::Input;
 
-/// The length of `s` in UTF-16 units, from its UTF-8 bytes: one unit per
-/// char (a byte that is not a continuation byte), two for a four-byte char.
-pub(crate) fn utf16_len(s: &str) -> f64 {
-    let (bytes, mut i, mut n) = (s.as_bytes(), 0, 0);
-    while let Some(&b) = bytes.get(i) {
-        n += u32::from(b & 0xc0 != 0x80) + u32::from(b >= 0xf0);
-        i += 1;
-    }
-    f64::from(n)
-}
-
-/// Strings for `js/objects.js` `fieldErrors`: their texts one after another, and
-/// the length of each in UTF-16 units, so that JS decodes one string for a
-/// whole result and splits it with `slice`.
+/// Texts for `js/objects.js` `texts`: per text two numbers, (-address,
+/// length in bytes) for a static one, (0, length in bytes) for the next part
+/// of `text`, (0, -1) for none (`null`).
 #[derive(Default)]
 pub(crate) struct Texts {
-    /// The texts, concatenated.
+    /// Two numbers a text.
+    pub(crate) numbers: Vec<f64>,
+    /// The texts that are not static, concatenated.
     pub(crate) text: String,
-    /// The length of each text in UTF-16 units.
-    pub(crate) lengths: Vec<f64>,
 }
 
 impl Texts {
-    /// Appends `s`.
-    pub(crate) fn push(&mut self, s: &str) {
-        self.text.push_str(s);
-        self.lengths.push(utf16_len(s));
+    /// Room for `count` texts: growing from empty would copy them several times.
+    pub(crate) fn new(count: usize) -> Self {
+        Texts { numbers: Vec::with_capacity(2 * count), text: String::with_capacity(64 * count) }
     }
 
-    /// Field, code and message of each error, in order (`js/objects.js` `fieldErrors`).
-    pub(crate) fn errors(errors: &[FieldError]) -> Self {
-        // Room for the usual error (under 256 bytes): growing from empty by
-        // doubling would copy the text several times.
-        let mut out = Texts { text: String::with_capacity(256 * errors.len()), lengths: Vec::new() };
-        for e in errors {
-            out.push(&e.field);
-            out.push(e.code);
-            out.push(&e.message);
+    /// Appends `s`: by its address when it is static.
+    #[allow(clippy::ptr_arg)] // Not `&str`: whether it is borrowed is what matters.
+    pub(crate) fn push(&mut self, s: &Cow<'static, str>) {
+        match s {
+            Cow::Borrowed(s) => self.push_static(s),
+            Cow::Owned(s) => self.push_str(s),
         }
-        out
+    }
+
+    /// Appends a static text, by its address.
+    pub(crate) fn push_static(&mut self, s: &'static str) {
+        self.numbers.extend_from_slice(&[-(s.as_ptr() as usize as f64), s.len() as f64]);
+    }
+
+    /// Appends `s` to `text`.
+    pub(crate) fn push_str(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.numbers.extend_from_slice(&[0.0, s.len() as f64]);
+    }
+
+    /// Appends `s`, or none.
+    pub(crate) fn push_opt(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.push_str(s),
+            None => self.numbers.extend_from_slice(&[0.0, -1.0]),
+        }
     }
 }
 
@@ -244,32 +251,21 @@ mod tests {
     }
 
     #[test]
-    fn utf16_lengths_match_encode_utf16() {
-        let pieces =
-            ["a", "é", "€", "😀", "\u{7f}", "\u{80}", "\u{7ff}", "\u{800}", "\u{ffff}", "\u{10000}", "\u{10ffff}"];
-        for len in 0..20 {
-            for (i, p) in pieces.iter().enumerate() {
-                let s: String = (0..len).map(|j| pieces[(i + j) % pieces.len()]).chain([*p, "xyz"]).collect();
-                assert_eq!(utf16_len(&s), s.encode_utf16().count() as f64, "{s:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn results_carry_lengths_in_utf16_units() {
-        let mut out = Texts::default();
+    fn results_carry_static_texts_by_address_and_others_by_length() {
+        static CODE: &str = "amount_zero";
+        let mut out = Texts::new(1);
+        out.push_static(CODE);
         for s in ["USD", "", "https://a/,1", "ünï 😀", "\u{fffd}"] {
-            out.push(s);
+            out.push(&Cow::Owned(s.into()));
         }
+        out.push_opt(None);
+        out.push(&Cow::Borrowed(CODE));
         assert_eq!(out.text, "USDhttps://a/,1ünï 😀\u{fffd}");
-        assert_eq!(out.lengths, [3.0, 0.0, 12.0, 6.0, 1.0]);
-        let errors = [
-            FieldError::new("amount", "amount_zero", "amount is 0"),
-            FieldError::new("a,b😀", "unknown_field", "unknown field `a,b😀`: …"),
-        ];
-        let out = Texts::errors(&errors);
-        assert_eq!(out.text, "amountamount_zeroamount is 0a,b😀unknown_fieldunknown field `a,b😀`: …");
-        assert_eq!(out.lengths, [6.0, 11.0, 11.0, 5.0, 13.0, 24.0]);
-        assert_eq!(Texts::errors(&[]).lengths, []);
+        let address = -(CODE.as_ptr() as usize as f64);
+        assert!(address < 0.0);
+        assert_eq!(
+            out.numbers,
+            [address, 11.0, 0.0, 3.0, 0.0, 0.0, 0.0, 12.0, 0.0, 10.0, 0.0, 3.0, 0.0, -1.0, address, 11.0]
+        );
     }
 }

@@ -3,6 +3,8 @@
 
 use crate::prelude::*;
 
+use alloc::borrow::Cow;
+
 use crate::currency::{self, Lookup};
 use crate::error::{FieldError, ValidationErrors};
 use crate::json;
@@ -82,7 +84,7 @@ impl From<i64> for Input {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPaymentRequest {
     amount: u64,
-    currency: String,
+    currency: &'static str,
     redirect_url: String,
     reference_id: Option<String>,
 }
@@ -93,8 +95,8 @@ impl NewPaymentRequest {
         self.amount
     }
     /// The upper-case ISO 4217 code.
-    pub fn currency(&self) -> &str {
-        &self.currency
+    pub fn currency(&self) -> &'static str {
+        self.currency
     }
     /// The redirect URL as the WHATWG URL parser serialises it.
     pub fn redirect_url(&self) -> &str {
@@ -111,7 +113,7 @@ impl NewPaymentRequest {
         out.push_str("{\"amount\":");
         out.push_str(&decimal(self.amount));
         out.push_str(",\"currency\":");
-        json::write_string(&mut out, &self.currency);
+        json::write_string(&mut out, self.currency);
         out.push_str(",\"redirect_url\":");
         json::write_string(&mut out, &self.redirect_url);
         if let Some(reference_id) = &self.reference_id {
@@ -147,19 +149,19 @@ pub const PAYMENT_REQUEST_FIELDS: &[&str] = &["amount", "currency", "redirectUrl
 pub fn validate_payment_request(input: &Input, urls: &dyn UrlParser) -> Result<NewPaymentRequest, ValidationErrors> {
     let mut errors = Vec::new();
     let Input::Object(fields) = input else {
-        return Err(ValidationErrors(vec![FieldError::new(
+        return Err(ValidationErrors(vec![built(
             "input",
             "input_not_object",
-            cat(&[
+            &[
                 "the payment request must be an object like { amount: 1999, currency: \"USD\", redirectUrl: \"https://…\" }, not ",
                 input.describe(),
-            ]),
+            ],
         )]));
     };
     // Errors in field order (amount, currency, redirectUrl, referenceId, then
     // unknown keys); the amount's message needs the currency, checked first.
     let currency = check_currency(input.field("currency"));
-    let known = currency.as_ref().ok().map(|(code, exponent)| (code.as_str(), *exponent));
+    let known = currency.as_ref().ok().copied();
     let amount = check_amount(input.field("amount"), known).map_err(|e| errors.push(e)).ok();
     let currency = currency.map(|(code, _)| code).map_err(|e| errors.push(e)).ok();
     let redirect_url = check_redirect_url(input.field("redirectUrl"), urls).map_err(|e| errors.push(e)).ok();
@@ -201,8 +203,20 @@ fn unknown_fields(fields: &[(String, Input)], known: &[&str], errors: &mut Vec<F
                 message
             }
         };
-        errors.push(FieldError::new(key.clone(), "unknown_field", message));
+        errors.push(FieldError { field: Cow::Owned(key.clone()), code: "unknown_field", message: message.into() });
     }
+}
+
+/// An error on a field named at compile time, with a static message.
+#[inline(never)]
+fn error(field: &'static str, code: &'static str, message: &'static str) -> FieldError {
+    FieldError { field: Cow::Borrowed(field), code, message: Cow::Borrowed(message) }
+}
+
+/// An error on a field named at compile time, with a message made at run time of `parts`.
+#[inline(never)]
+fn built(field: &'static str, code: &'static str, parts: &[&str]) -> FieldError {
+    FieldError { field: Cow::Borrowed(field), code, message: Cow::Owned(cat(parts)) }
 }
 
 /// Levenshtein distance, ignoring ASCII case, over bytes: the known names
@@ -240,40 +254,45 @@ fn is_integral(n: f64) -> bool {
     magnitude >= 4_503_599_627_370_496.0 || n as i64 as f64 == n
 }
 
-const AMOUNT_EXAMPLE: &str = "e.g. 1999 for 19.99 USD";
+/// `$before` followed by the example amount, as one static text.
+macro_rules! example {
+    ($($before:literal),*) => {
+        concat!($($before,)* "e.g. 1999 for 19.99 USD")
+    };
+}
 
 fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, FieldError> {
-    let err = |code, message: String| Err(FieldError::new("amount", code, message));
-    let example = |before: &str| cat(&[before, AMOUNT_EXAMPLE]);
+    let err = |code, message: &'static str| Err(error("amount", code, message));
     match input {
         Input::Missing | Input::Null => {
-            err("amount_missing", example("amount is required: an integer in the smallest currency unit, "))
+            err("amount_missing", example!("amount is required: an integer in the smallest currency unit, "))
         }
         Input::String(_) => err(
             "amount_not_number",
-            cat(&["amount must be a number, not a string: pass 1999, not \"1999\" (", AMOUNT_EXAMPLE, ")"]),
+            concat!(example!("amount must be a number, not a string: pass 1999, not \"1999\" ("), ")"),
         ),
         Input::Number(n) => {
             let n = *n;
             if n.is_nan() {
-                err("amount_nan", example("amount is NaN: pass an integer in the smallest currency unit, "))
+                err("amount_nan", example!("amount is NaN: pass an integer in the smallest currency unit, "))
             } else if n.is_infinite() {
-                err("amount_infinite", "amount must be finite: pass an integer in the smallest currency unit".into())
+                err("amount_infinite", "amount must be finite: pass an integer in the smallest currency unit")
             } else if n == 0.0 && n.is_sign_negative() {
-                err("amount_negative_zero", "amount is -0: it must be a positive integer, at least 1".into())
+                err("amount_negative_zero", "amount is -0: it must be a positive integer, at least 1")
             } else if n == 0.0 {
-                err("amount_zero", "amount is 0: it must be a positive integer, at least 1".into())
+                err("amount_zero", "amount is 0: it must be a positive integer, at least 1")
             } else if n < 0.0 {
-                err("amount_negative", "amount is negative: it must be a positive integer, at least 1".into())
+                err("amount_negative", "amount is negative: it must be a positive integer, at least 1")
             } else if !is_integral(n) {
-                let message = match currency {
+                let message: Cow<'static, str> = match currency {
                     Some((code, 0)) => cat(&[
                         "amount must be a whole number: ",
                         code,
                         " has no minor unit, so pass whole ",
                         code,
                         " units",
-                    ]),
+                    ])
+                    .into(),
                     Some((code, e)) => cat(&[
                         "amount must be a whole number in the smallest unit of ",
                         code,
@@ -284,14 +303,15 @@ fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, Fiel
                         " decimal places, so multiply by ",
                         &decimal(10u64.pow(u32::from(e))),
                         " and pass an integer",
-                    ]),
-                    None => example("amount must be a whole number in the smallest currency unit, "),
+                    ])
+                    .into(),
+                    None => example!("amount must be a whole number in the smallest currency unit, ").into(),
                 };
-                err("amount_fraction", message)
+                Err(FieldError { field: Cow::Borrowed("amount"), code: "amount_fraction", message })
             } else if n > MAX_SAFE_INTEGER {
                 err(
                     "amount_unsafe_integer",
-                    "amount is above Number.MAX_SAFE_INTEGER (2^53-1) and may have lost precision: pass it as a BigInt, e.g. 9007199254740993n".into(),
+                    "amount is above Number.MAX_SAFE_INTEGER (2^53-1) and may have lost precision: pass it as a BigInt, e.g. 9007199254740993n",
                 )
             } else {
                 // In 1..=2^53-1 and integral: exact as u64.
@@ -304,66 +324,65 @@ fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, Fiel
                 None => (false, text.as_str()),
             };
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return err("amount_not_number", "amount is not a valid BigInt".into());
+                return err("amount_not_number", "amount is not a valid BigInt");
             }
             let zero = digits.bytes().all(|b| b == b'0');
             if zero {
-                err("amount_zero", "amount is 0n: it must be a positive integer, at least 1".into())
+                err("amount_zero", "amount is 0n: it must be a positive integer, at least 1")
             } else if negative {
-                err("amount_negative", "amount is negative: it must be a positive integer, at least 1".into())
+                err("amount_negative", "amount is negative: it must be a positive integer, at least 1")
             } else {
                 match digits.parse::<u64>() {
                     Ok(v) if v <= i64::MAX as u64 => Ok(v),
                     _ => err(
                         "amount_too_large",
-                        "amount is above 2^63-1 (9223372036854775807n), the largest amount the API takes".into(),
+                        "amount is above 2^63-1 (9223372036854775807n), the largest amount the API takes",
                     ),
                 }
             }
         }
-        other => err(
+        other => Err(built(
+            "amount",
             "amount_not_number",
-            cat(&["amount must be a number or a BigInt, not ", other.describe(), ": ", AMOUNT_EXAMPLE]),
-        ),
+            &["amount must be a number or a BigInt, not ", other.describe(), example!(": ")],
+        )),
     }
 }
 
 /// The upper-case code of an active currency, and its minor-unit exponent.
-fn check_currency(input: &Input) -> Result<(String, u8), FieldError> {
-    let err = |code, message: String| Err(FieldError::new("currency", code, message));
+fn check_currency(input: &Input) -> Result<(&'static str, u8), FieldError> {
+    let err = |code, message: &'static str| Err(error("currency", code, message));
+    let built = |code, parts: &[&str]| Err(built("currency", code, parts));
     let text = match input {
         Input::Missing | Input::Null => {
-            return err("currency_missing", "currency is required: a three-letter ISO 4217 code such as \"USD\"".into())
+            return err("currency_missing", "currency is required: a three-letter ISO 4217 code such as \"USD\"")
         }
         Input::String(s) => s,
         other => {
-            return err(
-                "currency_not_string",
-                cat(&["currency must be a string such as \"USD\", not ", other.describe()]),
-            )
+            return built("currency_not_string", &["currency must be a string such as \"USD\", not ", other.describe()])
         }
     };
     if text.len() != 3 || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return err(
-            "currency_malformed",
-            "currency must be a three-letter ISO 4217 code such as \"USD\" or \"EUR\"".into(),
-        );
+        return err("currency_malformed", "currency must be a three-letter ISO 4217 code such as \"USD\" or \"EUR\"");
+    }
+    let lookup = currency::lookup(text);
+    if let Lookup::Active(code, exponent) = lookup {
+        return Ok((code, exponent));
     }
     let code = text.to_ascii_uppercase();
-    match currency::lookup(&code) {
-        Lookup::Active(exponent) => Ok((code, exponent)),
-        Lookup::NoMinorUnit => err(
+    match lookup {
+        Lookup::NoMinorUnit => built(
             "currency_no_minor_unit",
-            cat(&[&code, " has no minor unit in ISO 4217 (metals, SDR, test and fund codes), so no amount in a smallest unit exists for it: use a national currency such as USD"]),
+            &[&code, " has no minor unit in ISO 4217 (metals, SDR, test and fund codes), so no amount in a smallest unit exists for it: use a national currency such as USD"],
         ),
-        Lookup::Withdrawn(Some(successor)) => err(
+        Lookup::Withdrawn(Some(successor)) => built(
             "currency_withdrawn",
-            cat(&[&code, " was withdrawn from ISO 4217: use ", successor, " instead"]),
+            &[&code, " was withdrawn from ISO 4217: use ", successor, " instead"],
         ),
-        Lookup::Withdrawn(None) => err("currency_withdrawn", cat(&[&code, " was withdrawn from ISO 4217 and has no successor code"])),
-        Lookup::Unknown => err(
+        Lookup::Withdrawn(None) => built("currency_withdrawn", &[&code, " was withdrawn from ISO 4217 and has no successor code"]),
+        _ => built(
             "currency_unknown",
-            cat(&[&code, " is not an ISO 4217 currency code: use a code such as USD, EUR or GBP"]),
+            &[&code, " is not an ISO 4217 currency code: use a code such as USD, EUR or GBP"],
         ),
     }
 }
@@ -375,21 +394,21 @@ fn check_raw_url(field: &'static str, codes: [&'static str; 2], text: &str) -> R
     // faster than decoding chars, and ASCII text with no byte up to a space
     // and none from DEL up has no white space or control character.
     if text.bytes().any(|b| !(b'!'..0x7f).contains(&b)) && text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(FieldError::new(
+        return Err(built(
             field,
             codes[0],
-            cat(&[field, " contains whitespace or control characters: percent-encode them or remove them"]),
+            &[field, " contains whitespace or control characters: percent-encode them or remove them"],
         ));
     }
     if crate::text::has_byte(text, b'\\') {
-        return Err(FieldError::new(field, codes[1], cat(&[field, " contains a backslash: use forward slashes"])));
+        return Err(built(field, codes[1], &[field, " contains a backslash: use forward slashes"]));
     }
     Ok(())
 }
 
 fn check_redirect_url(input: &Input, urls: &dyn UrlParser) -> Result<String, FieldError> {
     const F: &str = "redirectUrl";
-    let err = |code, message: &str| Err(FieldError::new(F, code, message));
+    let err = |code, message: &'static str| Err(error(F, code, message));
     let text = match input {
         Input::Missing | Input::Null => {
             return err(
@@ -399,10 +418,10 @@ fn check_redirect_url(input: &Input, urls: &dyn UrlParser) -> Result<String, Fie
         }
         Input::String(s) => s,
         other => {
-            return Err(FieldError::new(
+            return Err(built(
                 F,
                 "redirect_url_not_string",
-                cat(&["redirectUrl must be a string such as \"https://shop.example/return\", not ", other.describe()]),
+                &["redirectUrl must be a string such as \"https://shop.example/return\", not ", other.describe()],
             ))
         }
     };
@@ -413,14 +432,14 @@ fn check_redirect_url(input: &Input, urls: &dyn UrlParser) -> Result<String, Fie
     let url = match urls.parse(text) {
         Ok(url) => url,
         Err(e) => {
-            return Err(FieldError::new(
+            return Err(built(
                 F,
                 "redirect_url_invalid",
-                cat(&[
+                &[
                     "redirectUrl is not a valid absolute URL (",
                     &e,
                     "): use a full URL such as \"https://shop.example/return\"",
-                ]),
+                ],
             ))
         }
     };
@@ -448,29 +467,21 @@ fn check_reference_id(input: &Input) -> Result<Option<String>, FieldError> {
         Input::Missing | Input::Null => return Ok(None),
         Input::String(s) => s,
         other => {
-            return Err(FieldError::new(
+            return Err(built(
                 F,
                 "reference_id_not_string",
-                cat(&["referenceId must be a string (your order id, say), not ", other.describe()]),
+                &["referenceId must be a string (your order id, say), not ", other.describe()],
             ))
         }
     };
     if text.is_empty() {
-        return Err(FieldError::new(
-            F,
-            "reference_id_empty",
-            "referenceId is empty: leave it out or pass 1 to 255 characters",
-        ));
+        return Err(error(F, "reference_id_empty", "referenceId is empty: leave it out or pass 1 to 255 characters"));
     }
     if crate::text::char_count(text) > MAX_REFERENCE_ID_CHARS {
-        return Err(FieldError::new(
-            F,
-            "reference_id_too_long",
-            "referenceId is longer than 255 characters: shorten it",
-        ));
+        return Err(error(F, "reference_id_too_long", "referenceId is longer than 255 characters: shorten it"));
     }
     if text.bytes().any(|b| !(b' '..0x7f).contains(&b)) && text.chars().any(char::is_control) {
-        return Err(FieldError::new(
+        return Err(error(
             F,
             "reference_id_control_chars",
             "referenceId contains control characters (such as newlines or tabs): remove them",
@@ -503,17 +514,17 @@ impl PaymentId {
 pub fn validate_payment_id(input: &Input) -> Result<PaymentId, FieldError> {
     match input {
         Input::String(s) => crate::uuid::canonical(s).map(PaymentId).ok_or_else(|| {
-            FieldError::new(
+            error(
                 "id",
                 "payment_id_invalid",
                 "id must be the UUID of a payment request, e.g. \"3f2504e0-4f89-41d3-9a0c-0305e82c3301\" (use pr.id from createPaymentRequest)",
             )
         }),
-        Input::Missing | Input::Null => Err(FieldError::new("id", "payment_id_missing", "id is required: pass pr.id from createPaymentRequest")),
-        other => Err(FieldError::new(
+        Input::Missing | Input::Null => Err(error("id", "payment_id_missing", "id is required: pass pr.id from createPaymentRequest")),
+        other => Err(built(
             "id",
             "payment_id_not_string",
-            cat(&["id must be a string UUID, not ", other.describe()]),
+            &["id must be a string UUID, not ", other.describe()],
         )),
     }
 }
@@ -539,7 +550,7 @@ impl BaseUrl {
 
 fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldError> {
     const F: &str = "baseUrl";
-    let err = |code, message: &str| Err(FieldError::new(F, code, message));
+    let err = |code, message: &'static str| Err(error(F, code, message));
     let text = match input {
         Input::Missing | Input::Null => {
             return err(
@@ -549,17 +560,17 @@ fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldE
         }
         Input::String(s) => s,
         other => {
-            return Err(FieldError::new(F, "base_url_not_string", cat(&["baseUrl must be a string, not ", other.describe()])))
+            return Err(built(F, "base_url_not_string", &["baseUrl must be a string, not ", other.describe()]))
         }
     };
     check_raw_url(F, ["base_url_whitespace", "base_url_backslash"], text)?;
     let url = match urls.parse(text) {
         Ok(url) => url,
         Err(e) => {
-            return Err(FieldError::new(
+            return Err(built(
                 F,
                 "base_url_invalid",
-                cat(&["baseUrl is not a valid absolute URL (", &e, "), e.g. \"https://api.example.com\""]),
+                &["baseUrl is not a valid absolute URL (", &e, "), e.g. \"https://api.example.com\""],
             ))
         }
     };
@@ -664,10 +675,10 @@ impl Default for Environment<'static> {
 
 fn check_integer(field: &'static str, input: &Input, min: u64, max: u64) -> Result<Option<u64>, FieldError> {
     let bad = || {
-        FieldError::new(
+        built(
             field,
             "option_invalid",
-            cat(&[field, " must be an integer from ", &decimal(min), " to ", &decimal(max), ", or left out"]),
+            &[field, " must be an integer from ", &decimal(min), " to ", &decimal(max), ", or left out"],
         )
     };
     match input {
@@ -699,17 +710,17 @@ fn check_integer(field: &'static str, input: &Input, min: u64, max: u64) -> Resu
 pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<ClientConfig, ValidationErrors> {
     let mut errors = Vec::new();
     let Input::Object(fields) = input else {
-        return Err(ValidationErrors(vec![FieldError::new(
+        return Err(ValidationErrors(vec![built(
             "options",
             "options_not_object",
-            cat(&["client options must be an object like { clientId, clientSecret, baseUrl }, not ", input.describe()]),
+            &["client options must be an object like { clientId, clientSecret, baseUrl }, not ", input.describe()],
         )]));
     };
     unknown_fields(fields, CLIENT_OPTIONS, &mut errors);
     let client_id = match input.field("clientId") {
         Input::String(s) if !s.is_empty() && !s.chars().any(char::is_control) => Some(s.clone()),
         Input::String(_) => {
-            errors.push(FieldError::new(
+            errors.push(error(
                 "clientId",
                 "client_id_invalid",
                 "clientId must be a non-empty string without control characters",
@@ -717,7 +728,7 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
             None
         }
         _ => {
-            errors.push(FieldError::new(
+            errors.push(error(
                 "clientId",
                 "client_id_missing",
                 "clientId is required: the client id from the dashboard",
@@ -729,7 +740,7 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
         Input::Missing | Input::Null => false,
         Input::Bool(b) => *b,
         _ => {
-            errors.push(FieldError::new(
+            errors.push(error(
                 "dangerouslyAllowBrowser",
                 "option_invalid",
                 "dangerouslyAllowBrowser must be true or false",
@@ -739,7 +750,7 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
     };
     let client_secret = match input.field("clientSecret") {
         Input::String(_) if env.browser && !allow_browser => {
-            errors.push(FieldError::new(
+            errors.push(error(
                 "clientSecret",
                 "secret_in_browser",
                 "a client secret must never be shipped to a browser, where every visitor can read it: create payment \
@@ -750,7 +761,7 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
         }
         Input::String(s) if !s.is_empty() => Some(ClientSecret::new(s.clone())),
         _ => {
-            errors.push(FieldError::new(
+            errors.push(error(
                 "clientSecret",
                 "client_secret_missing",
                 "clientSecret is required: the client secret from the dashboard, read from a server-side secret store",
@@ -767,12 +778,12 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
     let rate_limit = integer("rateLimit", 0, 10_000).map_or(crate::limiter::DEFAULT_LIMIT, |n| n as u32);
     for hook in ["onRequest", "onResponse"] {
         if !matches!(input.field(hook), Input::Missing | Input::Null | Input::Function) {
-            errors.push(FieldError::new(hook, "option_invalid", cat(&[hook, " must be a function"])));
+            errors.push(built(hook, "option_invalid", &[hook, " must be a function"]));
         }
     }
     // A shared store ({ reserve(key, nowMs), release(key, atMs) }); its methods are checked where it is used.
     if matches!(input.field("rateLimiter"), Input::Bool(_) | Input::Number(_) | Input::String(_) | Input::BigInt(_)) {
-        errors.push(FieldError::new(
+        errors.push(error(
             "rateLimiter",
             "option_invalid",
             "rateLimiter must be an object with reserve(key, nowMs) and release(key, atMs)",
@@ -805,7 +816,7 @@ pub fn validate_wait_options(input: &Input) -> Result<u64, ValidationErrors> {
     if let Input::Object(fields) = input {
         unknown_fields(fields, &["timeoutMs", "signal"], &mut errors);
     } else if !matches!(input, Input::Missing | Input::Null) {
-        errors.push(FieldError::new("options", "options_not_object", "waitForPayment options must be an object"));
+        errors.push(error("options", "options_not_object", "waitForPayment options must be an object"));
     }
     let timeout =
         check_integer("timeoutMs", input.field("timeoutMs"), 1, 86_400_000).map_err(|e| errors.push(e)).ok().flatten();
@@ -844,10 +855,10 @@ pub fn validate_call_options(input: &Input, create: bool) -> Result<CallOptions,
         Input::Missing | Input::Null => return Ok(CallOptions::default()),
         Input::Object(fields) => fields,
         other => {
-            return Err(ValidationErrors(vec![FieldError::new(
+            return Err(ValidationErrors(vec![built(
                 "options",
                 "options_not_object",
-                cat(&["call options must be an object, not ", other.describe()]),
+                &["call options must be an object, not ", other.describe()],
             )]))
         }
     };
@@ -859,7 +870,7 @@ pub fn validate_call_options(input: &Input, create: bool) -> Result<CallOptions,
             Some(k.clone())
         }
         _ => {
-            errors.push(FieldError::new(
+            errors.push(error(
                 "idempotencyKey",
                 "idempotency_key_invalid",
                 "idempotencyKey must be 1 to 255 printable ASCII characters without spaces, e.g. a UUID",
@@ -871,7 +882,7 @@ pub fn validate_call_options(input: &Input, create: bool) -> Result<CallOptions,
         input.field("signal"),
         Input::Bool(_) | Input::Number(_) | Input::String(_) | Input::BigInt(_) | Input::Function
     ) {
-        errors.push(FieldError::new("signal", "option_invalid", "signal must be an AbortSignal"));
+        errors.push(error("signal", "option_invalid", "signal must be an AbortSignal"));
     }
     let mut integer =
         |field, min, max| check_integer(field, input.field(field), min, max).map_err(|e| errors.push(e)).ok().flatten();

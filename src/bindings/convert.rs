@@ -2,6 +2,8 @@
 
 use crate::prelude::*;
 
+use core::cell::UnsafeCell;
+
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, FieldError, ValidationErrors};
@@ -18,53 +20,105 @@ extern "C" {
 
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
-    /// The top level of a value: its texts, returned, and its numbers,
-    /// written to `numbers` when they fit (src/snapshot.rs).
-    fn snapshot(value: &JsValue, numbers: &mut [f64]) -> String;
-    /// The numbers of the last snapshot, when they were not written: into
-    /// `numbers` when they fit; returns how many there are.
-    #[wasm_bindgen(js_name = snapshotNumbers)]
-    fn snapshot_numbers(numbers: &mut [f64]) -> f64;
-    /// `{ ok: true, value }` from the amount and a text of the currency (`a`
-    /// UTF-16 units), the redirectUrl (`b` units) and, when `reference`, the referenceId.
-    #[wasm_bindgen(js_name = validResult)]
-    fn valid_result(amount: &JsValue, text: &str, a: f64, b: f64, reference: bool) -> JsValue;
-    /// `[{ field, code, message }]` from [`Texts::errors`], as
-    /// `{ ok: false, errors }` when `result`.
-    #[wasm_bindgen(js_name = fieldErrors)]
-    fn field_errors(text: &str, lengths: &[f64], result: bool) -> JsValue;
-    #[wasm_bindgen(js_name = paymentRequest)]
-    #[allow(clippy::too_many_arguments)]
-    fn payment_request(
-        id: &str,
-        status: &str,
+    /// The top level of a value (the last one again when `again`): up to
+    /// `room` numbers written at `at`, its texts as UTF-8 into the `text_room`
+    /// bytes at `text_at`; returns the text's length in bytes, or -1 when
+    /// either does not fit (src/snapshot.rs). `memory` is this instance's.
+    fn snapshot(
+        memory: &JsValue,
+        value: &JsValue,
+        again: bool,
+        at: *mut f64,
+        room: usize,
+        text_at: *mut u8,
+        text_room: usize,
+    ) -> f64;
+    /// An object of `count` [`Texts`] (`text_length` bytes of them at
+    /// `text_at`) and `amount`, shaped as [`Shape`] says.
+    fn result(
+        memory: &JsValue,
+        shape: u32,
         amount: &JsValue,
-        currency: Option<&str>,
-        redirect_url: Option<&str>,
-        reference_id: Option<&str>,
-        checkout_url: Option<&str>,
-        created_at: Option<&str>,
-        expires_at: Option<&str>,
-        raw: &str,
+        at: *const f64,
+        count: usize,
+        text_at: *const u8,
+        text_length: usize,
     ) -> JsValue;
 }
 
+/// What `js/objects.js` `result` makes of its texts.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// `[{ field, code, message }]`: three texts an error.
+    Errors = 0,
+    /// `{ ok: false, errors }`.
+    Invalid = 1,
+    /// `{ ok: true, value: { amount, currency, redirectUrl, referenceId } }`.
+    Valid = 2,
+    /// `{ id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw }`, raw parsed.
+    Resource = 3,
+}
+
+/// `result` of `texts`.
+fn result_of(shape: Shape, amount: &JsValue, texts: &Texts) -> JsValue {
+    let (numbers, text) = (&texts.numbers, &texts.text);
+    result(
+        &wasm_bindgen::memory(),
+        shape as u32,
+        amount,
+        numbers.as_ptr(),
+        numbers.len() / 2,
+        text.as_ptr(),
+        text.len(),
+    )
+}
+
+/// Numbers in the snapshot buffer, then its text.
+const ROOM: usize = 64;
+const BUFFER: usize = 512;
+
+/// Where `snapshot` writes: [`ROOM`] numbers, then the text (3.5 KiB). Zeros,
+/// so no bytes in the wasm file. Only reached through raw pointers: a getter
+/// read during `snapshot` may call payreq, whose own snapshot reuses it; JS
+/// writes only after every getter has run, and it is read before anything
+/// else runs.
+struct Buffer(UnsafeCell<[f64; BUFFER]>);
+
+// SAFETY: the wasm instance is single-threaded.
+unsafe impl Sync for Buffer {}
+
+static SNAPSHOT: Buffer = Buffer(UnsafeCell::new([0.0; BUFFER]));
 /// The shape of a JS value, for validation. Only the top level of an object
-/// is read: nested objects are described, not walked. One call and one
-/// string for the whole input (`js/objects.js` `snapshot`), two more only for
-/// an object of more than 15 keys.
+/// is read: nested objects are described, not walked. One call for the whole
+/// input (`js/objects.js` `snapshot`) that writes numbers and UTF-8 text
+/// straight into [`SNAPSHOT`]; one more, into buffers made to measure, only
+/// for an input too big for it.
 pub(crate) fn to_input(value: &JsValue) -> Input {
-    let mut numbers = [0.0; 48];
-    let text = snapshot(value, &mut numbers);
-    // The first number counts them all; 0 when none were written (more than
-    // fit, or the view of this buffer went stale: a getter that calls
-    // payreq made the memory grow). Then they are asked for.
-    if let Some(numbers) = numbers.get(1..numbers[0] as usize) {
-        return snapshot::decode(&text, numbers);
+    let memory = wasm_bindgen::memory();
+    let at = SNAPSHOT.0.get().cast::<f64>();
+    // SAFETY: the text part of the buffer, in bounds.
+    let mut buffers = (at, ROOM, unsafe { at.add(ROOM) }.cast::<u8>(), (BUFFER - ROOM) * 8);
+    let mut written = snapshot(&memory, value, false, buffers.0, buffers.1, buffers.2, buffers.3);
+    let (mut numbers, mut text): (Vec<f64>, Vec<u8>);
+    if written < 0.0 {
+        // The first two numbers are then how many there are and the text's length in UTF-16 units.
+        // SAFETY: in bounds; written by JS, or zeros.
+        let (count, units) = unsafe { (*at, *at.add(1)) };
+        numbers = vec![0.0f64; (count as usize).max(1)];
+        text = vec![0u8; (units as usize).saturating_mul(3)];
+        buffers = (numbers.as_mut_ptr(), numbers.len(), text.as_mut_ptr(), text.len());
+        written = snapshot(&memory, &JsValue::UNDEFINED, true, buffers.0, buffers.1, buffers.2, buffers.3);
     }
-    let mut all = vec![0.0; snapshot_numbers(&mut []) as usize];
-    snapshot_numbers(&mut all);
-    snapshot::decode(&text, all.get(1..).unwrap_or_default())
+    let (at, room, text_at, text_room) = buffers;
+    // SAFETY: `room` (at least 1) numbers at `at` and `text_room` bytes at
+    // `text_at`, in one of the buffers; JS wrote the numbers, the first their
+    // count (clamped to the room), and `written` bytes of UTF-8 (TextEncoder's,
+    // which replaces lone surrogates) at `text_at` (clamped to the room).
+    unsafe {
+        let text = core::slice::from_raw_parts(text_at, (written as usize).min(text_room));
+        let numbers = core::slice::from_raw_parts(at.add(1), (*at as usize).clamp(1, room) - 1);
+        snapshot::decode(core::str::from_utf8_unchecked(text), numbers)
+    }
 }
 
 fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
@@ -87,35 +141,36 @@ fn integer(value: i64) -> JsValue {
 
 /// `{ id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw }`.
 pub(crate) fn payment_request_to_js(pr: &PaymentRequest) -> JsValue {
-    payment_request(
-        &pr.id,
-        pr.status.as_str(),
-        &pr.amount.map_or(JsValue::NULL, integer),
-        pr.currency.as_deref(),
-        pr.redirect_url.as_deref(),
-        pr.reference_id.as_deref(),
-        pr.checkout_url.as_deref(),
-        pr.created_at.as_deref(),
-        pr.expires_at.as_deref(),
-        &pr.raw_json,
-    )
+    let mut texts = Texts::new(9);
+    texts.push_str(&pr.id);
+    texts.push_str(pr.status.as_str());
+    for s in [&pr.currency, &pr.redirect_url, &pr.reference_id, &pr.checkout_url, &pr.created_at, &pr.expires_at] {
+        texts.push_opt(s.as_deref());
+    }
+    texts.push_str(&pr.raw_json);
+    result_of(Shape::Resource, &pr.amount.map_or(JsValue::NULL, integer), &texts)
 }
 
 /// `[{ field, code, message }]`, or `{ ok: false, errors }` when `result`.
 fn field_errors_to_js(errors: &[FieldError], result: bool) -> JsValue {
-    let texts = Texts::errors(errors);
-    field_errors(&texts.text, &texts.lengths, result)
+    let mut texts = Texts::new(3 * errors.len());
+    for e in errors {
+        texts.push(&e.field);
+        texts.push_static(e.code);
+        texts.push(&e.message);
+    }
+    result_of(if result { Shape::Invalid } else { Shape::Errors }, &JsValue::UNDEFINED, &texts)
 }
 
 /// `{ ok: true, value }` or `{ ok: false, errors }`.
 pub(crate) fn validation_result_to_js(result: Result<NewPaymentRequest, ValidationErrors>) -> JsValue {
     match result {
         Ok(r) => {
-            let (currency, url) = (r.currency(), r.redirect_url());
-            let reference = r.reference_id().unwrap_or_default();
-            let text = crate::text::cat(&[currency, url, reference]);
-            let (a, b) = (snapshot::utf16_len(currency), snapshot::utf16_len(url));
-            valid_result(&integer(r.amount() as i64), &text, a, b, r.reference_id().is_some())
+            let mut texts = Texts::new(3);
+            texts.push_static(r.currency());
+            texts.push_str(r.redirect_url());
+            texts.push_opt(r.reference_id());
+            result_of(Shape::Valid, &integer(r.amount() as i64), &texts)
         }
         Err(ValidationErrors(errors)) => field_errors_to_js(&errors, true),
     }
@@ -168,7 +223,7 @@ pub(crate) fn error_to_js(error: Error) -> JsValue {
     match &error {
         Error::Validation(v) => {
             set(&props, "errors", &field_errors_to_js(&v.0, false));
-            set(&props, "field", &opt_str(v.0.first().map(|e| e.field.as_str())));
+            set(&props, "field", &opt_str(v.0.first().map(|e| &*e.field)));
         }
         Error::Api(api) => {
             set(&props, "field", &opt_str(api.field.as_deref()));

@@ -319,7 +319,7 @@ fn client_option_defaults_and_limits() {
         ("onRequest", Input::from("log")),
     ] {
         let err = with(key, value.clone()).unwrap_err();
-        assert_eq!((err.0[0].field.as_str(), err.0[0].code), (key, "option_invalid"), "{value:?}");
+        assert_eq!((&*err.0[0].field, err.0[0].code), (key, "option_invalid"), "{value:?}");
     }
     assert!(with("onRequest", Input::Function).is_ok());
 }
@@ -328,7 +328,7 @@ fn client_option_defaults_and_limits() {
 fn a_secret_is_refused_in_a_browser_unless_explicitly_allowed() {
     let browser = Environment { browser: true, ..Environment::default() };
     let err = validate_client_options(&options("https://api.example.com"), browser).unwrap_err();
-    assert_eq!((err.0[0].field.as_str(), err.0[0].code), ("clientSecret", "secret_in_browser"));
+    assert_eq!((&*err.0[0].field, err.0[0].code), ("clientSecret", "secret_in_browser"));
     assert!(!format!("{err:?}").contains("tripwire"));
     let Input::Object(mut fields) = options("http://127.0.0.1:1") else { unreachable!() };
     fields.push(("dangerouslyAllowBrowser".into(), Input::Bool(true)));
@@ -391,7 +391,7 @@ fn wait_options() {
     assert_eq!(validate_wait_options(&request(&[("timeoutMs", Input::Number(1500.0))])), Ok(1500));
     for bad in [Input::Number(0.0), Input::Number(1.5), Input::from("10s")] {
         let err = validate_wait_options(&request(&[("timeoutMs", bad)])).unwrap_err();
-        assert_eq!((err.0[0].field.as_str(), err.0[0].code), ("timeoutMs", "option_invalid"));
+        assert_eq!((&*err.0[0].field, err.0[0].code), ("timeoutMs", "option_invalid"));
     }
     let typo = validate_wait_options(&request(&[("timeout", Input::Number(1.0))])).unwrap_err();
     assert!(typo.0[0].message.contains("did you mean timeoutMs?"), "{}", typo.0[0].message);
