@@ -200,3 +200,13 @@ export function result(m, shape, amount, at, count, textAt, textLength) {
   for (let i = 0; i < count; i += 3) errors.push({ field: t[i], code: t[i + 1], message: t[i + 2] });
   return shape ? { ok: false, errors } : errors;
 }
+
+/** `store[name](key, a, b)` for the shared rate limiter's optional hooks; what it throws is ignored. */
+export function tell(store, name, key, a, b) {
+  const f = store[name];
+  if (typeof f === "function") {
+    try {
+      f.call(store, key, a, b);
+    } catch {}
+  }
+}

@@ -54,29 +54,23 @@ impl RateLimiter for AnyLimiter {
     fn completed(&self, key: &str, sent_ms: u64, done_ms: u64) {
         match self {
             AnyLimiter::Local(local) => local.completed(key, sent_ms, done_ms),
-            AnyLimiter::Js(store) => {
-                if let Ok(method) = get(store, "completed").dyn_into::<js_sys::Function>() {
-                    let _ = method.call3(
-                        store,
-                        &JsValue::from_str(key),
-                        &JsValue::from_f64(sent_ms as f64),
-                        &JsValue::from_f64(done_ms as f64),
-                    );
-                }
-            }
+            AnyLimiter::Js(store) => tell(store, "completed", key, sent_ms as f64, done_ms as f64),
         }
     }
 
     fn release(&self, key: &str, at_ms: u64) {
         match self {
             AnyLimiter::Local(local) => local.release(key, at_ms),
-            AnyLimiter::Js(store) => {
-                if let Ok(method) = get(store, "release").dyn_into::<js_sys::Function>() {
-                    let _ = method.call2(store, &JsValue::from_str(key), &JsValue::from_f64(at_ms as f64));
-                }
-            }
+            AnyLimiter::Js(store) => tell(store, "release", key, at_ms as f64, f64::NAN),
         }
     }
+}
+
+#[wasm_bindgen(module = "/js/objects.js")]
+extern "C" {
+    /// `store[name](key, a, b)` when it is a function, ignoring what it
+    /// throws (`release(key, atMs)` passes `b` as NaN, which it ignores).
+    fn tell(store: &js_sys::Object, name: &str, key: &str, a: f64, b: f64);
 }
 
 /// One limiter per isolate and rate: every client with the same clientId
@@ -320,16 +314,18 @@ fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
         2 => Event::Waited,
         3 => Event::TokenFree,
         4 => {
-            let mut parts = text.splitn(4, '\0');
+            // The three headers, each up to a NUL, then the body.
+            let mut rest = text;
             let mut headers = Vec::new();
             for name in crate::http::READ_HEADERS {
-                match parts.next() {
-                    Some(v) if !v.is_empty() => headers.push((name.to_owned(), v.to_owned())),
-                    _ => {}
+                let end = rest.bytes().position(|b| b == 0).unwrap_or(rest.len());
+                let value = rest.get(..end).unwrap_or_default();
+                if !value.is_empty() {
+                    headers.push((name.to_owned(), value.to_owned()));
                 }
+                rest = rest.get(end + 1..).unwrap_or_default();
             }
-            let body = parts.next().unwrap_or_default().to_owned();
-            Event::Sent(Ok(Response { status: status16, headers, body }))
+            Event::Sent(Ok(Response { status: status16, headers, body: rest.to_owned() }))
         }
         5 => {
             let detail = describe(&value, "fetch failed");
