@@ -741,3 +741,165 @@ fn transport_error(operation: Operation, error: TransportError) -> Error {
         },
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    //! The machine stepped by hand, without a driver: what the JS driver
+    //! relies on, event by event. (The Rust driver's scenarios are in
+    //! `client/tests.rs`.)
+    use std::cell::{Cell, RefCell};
+
+    use super::*;
+    use crate::limiter::LocalLimiter;
+    use crate::validate::{validate_client_options, validate_payment_id, Environment, Input};
+
+    const ID: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+
+    struct Clock(Cell<u64>);
+    impl Host for &Clock {
+        fn now_ms(&self) -> u64 {
+            self.0.get()
+        }
+        fn fill_random(&self, buf: &mut [u8]) {
+            buf.fill(0);
+        }
+    }
+
+    /// A store that answers asynchronously (a Durable Object, say), and
+    /// records the slots given back.
+    #[derive(Default)]
+    struct Store(RefCell<Vec<u64>>);
+    impl RateLimiter for &Store {
+        fn reserve_now(&self, _: &str, _: u64) -> Option<u64> {
+            None
+        }
+        fn release(&self, _: &str, at_ms: u64) {
+            self.0.borrow_mut().push(at_ms);
+        }
+    }
+
+    fn config() -> ClientConfig {
+        validate_client_options(
+            &Input::Object(vec![
+                ("clientId".into(), "merchant 1".into()),
+                ("clientSecret".into(), "s3cret".into()),
+                ("baseUrl".into(), "https://api.example.com".into()),
+            ]),
+            Environment::default(),
+        )
+        .unwrap()
+    }
+
+    fn ok(body: &str) -> Event {
+        Event::Sent(Ok(Response { status: 200, headers: vec![], body: body.to_owned() }))
+    }
+
+    const TOKEN: &str = r#"{"access_token":"tok","token_type":"Bearer","expires_in":3600}"#;
+
+    fn resource(status: &str) -> String {
+        format!(r#"{{"id":"{ID}","status":"{status}","amount":1999,"currency":"USD"}}"#)
+    }
+
+    /// The URL and authorization header of a `Send`, or what the action was.
+    fn sent(action: Action<'_>) -> (String, String) {
+        match action {
+            Action::Send { request, .. } => {
+                (request.url.clone(), request.header("authorization").unwrap_or_default().to_owned())
+            }
+            other => panic!("expected a send, got {other:?}"),
+        }
+    }
+
+    fn get(core: &Core<&Clock, impl RateLimiter>) -> Flow {
+        Flow::get(core, &validate_payment_id(&ID.into()).unwrap(), &CallOptions::default())
+    }
+
+    #[test]
+    fn an_asynchronous_limiter_is_asked_for_every_send_and_its_slot_waited_for() {
+        let clock = Clock(Cell::new(1_000));
+        let store = Store::default();
+        let core = Core::new(config(), &clock, &store);
+        let mut flow = get(&core);
+        assert!(matches!(flow.step(&core, Event::Start, false), Action::Reserve(1_000)));
+        assert!(matches!(flow.step(&core, Event::Reserved(Ok(1_200.0)), false), Action::Wait(200)));
+        clock.0.set(1_200);
+        assert_eq!(sent(flow.step(&core, Event::Waited, false)).0, "https://api.example.com/oauth/token");
+        assert!(matches!(flow.step(&core, ok(TOKEN), false), Action::Reserve(1_200)));
+        let (url, authorization) = sent(flow.step(&core, Event::Reserved(Ok(1_200.0)), false));
+        assert_eq!(
+            (url.as_str(), authorization.as_str()),
+            (format!("https://api.example.com/payment/request/{ID}").as_str(), "Bearer tok")
+        );
+        match flow.step(&core, ok(&resource("pending")), false) {
+            Action::Done(Ok(pr)) => assert_eq!((pr.id.as_str(), pr.status), (ID, crate::Status::Pending)),
+            other => panic!("{other:?}"),
+        }
+        assert!(store.0.borrow().is_empty(), "every slot was used");
+    }
+
+    #[test]
+    fn a_bad_reservation_is_a_network_error_and_frees_the_token_request() {
+        for (answer, says) in [
+            (Ok(f64::NAN), "rateLimiter.reserve must return"),
+            (Ok(-1.0), "rateLimiter.reserve must return"),
+            (Ok(f64::INFINITY), "rateLimiter.reserve must return"),
+            (Err("store down".to_owned()), "the rate limiter failed: store down"),
+        ] {
+            let clock = Clock(Cell::new(0));
+            let store = Store::default();
+            let core = Core::new(config(), &clock, &store);
+            let mut flow = get(&core);
+            flow.step(&core, Event::Start, false);
+            match flow.step(&core, Event::Reserved(answer), false) {
+                Action::Done(Err(Error::Network { detail, .. })) => assert!(detail.contains(says), "{detail}"),
+                other => panic!("{other:?}"),
+            }
+            // The failed flow held the token request: the next flow makes its own.
+            assert!(matches!(get(&core).step(&core, Event::Start, false), Action::Reserve(_)));
+        }
+    }
+
+    #[test]
+    fn an_abort_while_waiting_for_a_slot_gives_the_slot_back() {
+        let clock = Clock(Cell::new(1_000));
+        let store = Store::default();
+        let core = Core::new(config(), &clock, &store);
+        let mut flow = get(&core);
+        flow.step(&core, Event::Start, false);
+        assert!(matches!(flow.step(&core, Event::Reserved(Ok(5_000.0)), false), Action::Wait(4_000)));
+        match flow.step(&core, Event::Aborted, true) {
+            Action::Done(Err(Error::Aborted { operation: Operation::Token, .. })) => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(*store.0.borrow(), [5_000]);
+        assert!(matches!(get(&core).step(&core, Event::Start, false), Action::Reserve(_)));
+    }
+
+    #[test]
+    fn flows_that_wait_for_the_token_go_on_with_it_once_it_arrives() {
+        let clock = Clock(Cell::new(0));
+        let core = Core::new(config(), &clock, LocalLimiter::new(0, 1_000));
+        let (mut first, mut second) = (get(&core), get(&core));
+        assert_eq!(sent(first.step(&core, Event::Start, false)).0, "https://api.example.com/oauth/token");
+        assert!(matches!(second.step(&core, Event::Start, false), Action::WaitToken));
+        // Woken while the token request is still in flight: it waits again.
+        assert!(matches!(second.step(&core, Event::TokenFree, false), Action::WaitToken));
+        assert_eq!(sent(first.step(&core, ok(TOKEN), false)).1, "Bearer tok");
+        let (url, authorization) = sent(second.step(&core, Event::TokenFree, false));
+        assert!(url.ends_with(ID) && authorization == "Bearer tok", "{url} {authorization}");
+    }
+
+    #[test]
+    fn a_flow_stepped_after_its_end_says_so_instead_of_panicking() {
+        let clock = Clock(Cell::new(0));
+        let core = Core::new(config(), &clock, LocalLimiter::new(0, 1_000));
+        let mut flow = get(&core);
+        flow.step(&core, Event::Start, true);
+        for _ in 0..2 {
+            match flow.step(&core, Event::Waited, false) {
+                Action::Done(Err(Error::Network { detail, .. })) => assert_eq!(detail, "the call is already over"),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
