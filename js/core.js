@@ -172,6 +172,9 @@ function waitForToken(inner, signal) {
  */
 async function drive(inner, made, id, signal, options) {
   let event = 0, status = 0, text = "", value, action;
+  // The first step in a microtask, after the call has returned its promise:
+  // a hook it runs (onRequest) may start calls of its own without recursing.
+  await undefined;
   for (;;) {
     action = undefined;
     try {

@@ -207,6 +207,27 @@ test("hooks see method, path, attempt, status, duration and request id, never cr
   assert.equal((await noisy.createPaymentRequest(order("noisy"))).status, "pending");
 });
 
+test("hooks run after the call has returned, and a hook may start calls of the same client", async () => {
+  const nested = [];
+  let returned = true;
+  let sawReturned = true;
+  const client = make({
+    onRequest(e) {
+      sawReturned &&= returned;
+      // Calls from inside a hook: they run too, after this one, without recursing into it.
+      if (e.path === "/payment/request" && nested.length < 3) nested.push(client.createPaymentRequest(order(`nested-${nested.length}`)));
+    },
+  });
+  await client.getPaymentRequest((await make().createPaymentRequest(order("warm"))).id); // the token is cached
+  returned = false;
+  const call = client.createPaymentRequest(order("outer"));
+  returned = true;
+  assert.equal((await call).referenceId, "outer");
+  const done = await Promise.all(nested);
+  assert.deepEqual(done.map((pr) => pr.referenceId).sort(), ["nested-0", "nested-1", "nested-2"]);
+  assert.ok(sawReturned, "no hook ran before createPaymentRequest returned its promise");
+});
+
 test("the instance still works after 10,000 bad inputs", async () => {
   const client = make();
   const bad = [NaN, -0, 1.5, "x", null, {}, [], () => 1, Symbol("s"), 2n ** 64n, -1n, Infinity, { toString() { throw 1; } }];
