@@ -127,28 +127,51 @@ function describe(v) {
 }
 
 /**
- * `new URL(text)` for src/urls.rs `decode_parsed`. Its href is ASCII, and
- * starts with the protocol and holds the hostname, so `out` gets positions
- * in it: 1 when there is a user name or password (else 0), the protocol's
- * length without its colon, where the hostname starts and its length; the
- * href is returned only when it differs from `text`. When the parser
- * throws, `out[0]` is 2 and its message is returned.
+ * `new URL` of the `length` bytes of UTF-8 at byte `textAt` of `m`, the
+ * wasm's memory, for src/urls.rs `decode_parsed`. Its href is ASCII, and
+ * starts with the protocol and holds the hostname, so four numbers at byte
+ * `at` are positions in it: 1 when there is a user name or password (else
+ * 0), the protocol's length without its colon, where the hostname starts
+ * and its length. The href, when it differs from the text, goes as UTF-8
+ * into the rest of the `room` bytes at `at`. When the parser throws, the
+ * first number is 2 and its message goes there instead. Returns the bytes
+ * written, -1 when the href is the text (none), or, when the rest of the
+ * room is too small, -2 minus a room that is enough: the wasm calls again.
+ * Written only once the parser and its getters have run (a `URL` replaced by
+ * the caller could call payreq, which parses into the same place).
  */
-export function parseUrl(text, out) {
+export function parseUrl(m, textAt, length, at, room) {
+  views(m);
+  const text = decoder.decode(bytes.subarray(textAt, textAt + length));
   let url;
+  let s;
   try {
     url = new URL(text);
   } catch (e) {
-    out[0] = 2;
     const message = e?.message;
-    return typeof message === "string" ? message : "invalid URL";
+    s = typeof message === "string" ? message : "invalid URL";
   }
-  const { href, hostname } = url;
-  out[0] = url.username || url.password ? 1 : 0;
-  out[1] = url.protocol.length - 1;
-  out[2] = href.indexOf(hostname);
-  out[3] = hostname.length;
-  return href === text ? "" : href;
+  let userinfo = 2;
+  let protocol = 0;
+  let start = 0;
+  let host = 0;
+  if (url) {
+    const { href, hostname } = url;
+    userinfo = url.username || url.password ? 1 : 0;
+    protocol = url.protocol.length - 1;
+    start = href.indexOf(hostname);
+    host = hostname.length;
+    s = href === text ? null : href;
+  }
+  views(m);
+  const f = at / 8;
+  floats[f] = userinfo;
+  floats[f + 1] = protocol;
+  floats[f + 2] = start;
+  floats[f + 3] = host;
+  if (s === null) return -1;
+  const { read, written } = encoder.encodeInto(s, bytes.subarray(at + 32, at + room));
+  return read === s.length ? written : -2 - 32 - 3 * s.length;
 }
 
 /**

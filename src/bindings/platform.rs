@@ -3,7 +3,7 @@
 
 use crate::prelude::*;
 
-use core::cell::RefCell;
+use core::cell::{RefCell, UnsafeCell};
 
 use wasm_bindgen::prelude::*;
 
@@ -27,11 +27,15 @@ extern "C" {
 
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
-    /// `new URL(text)`: the parts validation reads, as positions in its href
-    /// (written to `at`) and the href when it differs from `text`
-    /// (`crate::urls::decode_parsed`).
+    /// `new URL` of the `length` bytes of UTF-8 at `text`: the parts
+    /// validation reads, as four numbers at `at` (positions in its href,
+    /// `crate::urls::decode_parsed`), then, in the `room` bytes from `at`,
+    /// its href when it differs from the text (or the parser's message).
+    /// Returns the bytes written, -1 for none (the href is the text), or
+    /// -2 minus a room that is enough when it does not fit. `memory` is this
+    /// instance's.
     #[wasm_bindgen(js_name = parseUrl)]
-    fn parse_url(text: &str, at: &mut [f64]) -> String;
+    fn parse_url(memory: &JsValue, text: *const u8, length: usize, at: *mut f64, room: usize) -> f64;
 }
 
 /// Time and randomness of the JS host.
@@ -107,11 +111,37 @@ impl Observer for JsObserver {
 /// The host's WHATWG `URL` class.
 pub(crate) struct JsUrls;
 
+/// Where `parseUrl` writes: four numbers, then an href (or a message) of up
+/// to 992 bytes. Zeros, so no bytes in the wasm file. Only reached through
+/// raw pointers: a `URL` replaced by the caller may call payreq, which
+/// parses into it too; JS writes only once the parser and its getters have
+/// run, and it is read before anything else runs.
+static URL_BUFFER: super::Global<UnsafeCell<[f64; 128]>> = super::Global(UnsafeCell::new([0.0; 128]));
+
 impl UrlParser for JsUrls {
-    /// One call (not a `URL` object and a call and a string per getter).
+    /// One call (not a `URL` object and a call and a string per getter),
+    /// which reads `text` in the wasm's memory and writes what it found
+    /// there; again, into a buffer made to measure, for an href too long for
+    /// [`URL_BUFFER`].
     fn parse(&self, text: &str) -> Result<ParsedUrl, String> {
-        let mut at = [0.0; 4];
-        let returned = parse_url(text, &mut at);
-        crate::urls::decode_parsed(text, returned, at)
+        let memory = wasm_bindgen::memory();
+        let (mut at, mut room) = (URL_BUFFER.0.get().cast::<f64>(), 128 * 8);
+        let mut written = parse_url(&memory, text.as_ptr(), text.len(), at, room);
+        let mut bigger: Vec<f64>;
+        if written <= -2.0 {
+            bigger = vec![0.0f64; (-2.0 - written) as usize / 8 + 1];
+            (at, room) = (bigger.as_mut_ptr(), bigger.len() * 8);
+            written = parse_url(&memory, text.as_ptr(), text.len(), at, room);
+        }
+        // SAFETY: `room` bytes (at least 40: JS asks for more than 32) at
+        // `at`, in one of the buffers, which nothing else touches until this
+        // returns: four numbers JS wrote (or zeros), then `written` bytes of
+        // UTF-8 (TextEncoder's `encodeInto` writes whole chars), clamped to
+        // the room after the numbers; negative (none) reads as empty.
+        let (numbers, returned) = unsafe {
+            let bytes = core::slice::from_raw_parts(at.add(4).cast::<u8>(), (written.max(0.0) as usize).min(room - 32));
+            ([*at, *at.add(1), *at.add(2), *at.add(3)], core::str::from_utf8_unchecked(bytes).to_owned())
+        };
+        crate::urls::decode_parsed(text, returned, numbers)
     }
 }
