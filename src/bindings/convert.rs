@@ -63,7 +63,7 @@ enum Shape {
 fn result_of(shape: Shape, amount: &JsValue, texts: &Texts) -> JsValue {
     let (numbers, text) = (&texts.numbers, &texts.text);
     result(
-        &wasm_bindgen::memory(),
+        super::platform::memory(),
         shape as u32,
         amount,
         numbers.as_ptr(),
@@ -94,11 +94,11 @@ static SNAPSHOT: Buffer = Buffer(UnsafeCell::new([0.0; BUFFER]));
 /// straight into [`SNAPSHOT`]; one more, into buffers made to measure, only
 /// for an input too big for it.
 pub(crate) fn to_input(value: &JsValue) -> Input {
-    let memory = wasm_bindgen::memory();
+    let memory = super::platform::memory();
     let at = SNAPSHOT.0.get().cast::<f64>();
     // SAFETY: the text part of the buffer, in bounds.
     let mut buffers = (at, ROOM, unsafe { at.add(ROOM) }.cast::<u8>(), (BUFFER - ROOM) * 8);
-    let mut written = snapshot(&memory, value, false, buffers.0, buffers.1, buffers.2, buffers.3);
+    let mut written = snapshot(memory, value, false, buffers.0, buffers.1, buffers.2, buffers.3);
     let (mut numbers, mut text): (Vec<f64>, Vec<u8>);
     if written < 0.0 {
         // The first two numbers are then how many there are and the text's length in UTF-16 units.
@@ -107,7 +107,7 @@ pub(crate) fn to_input(value: &JsValue) -> Input {
         numbers = vec![0.0f64; (count as usize).max(1)];
         text = vec![0u8; (units as usize).saturating_mul(3)];
         buffers = (numbers.as_mut_ptr(), numbers.len(), text.as_mut_ptr(), text.len());
-        written = snapshot(&memory, &JsValue::UNDEFINED, true, buffers.0, buffers.1, buffers.2, buffers.3);
+        written = snapshot(memory, &JsValue::UNDEFINED, true, buffers.0, buffers.1, buffers.2, buffers.3);
     }
     let (at, room, text_at, text_room) = buffers;
     // SAFETY: `room` (at least 1) numbers at `at` and `text_room` bytes at

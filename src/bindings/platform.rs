@@ -38,6 +38,18 @@ extern "C" {
     fn parse_url(memory: &JsValue, text: *const u8, length: usize, at: *mut f64, room: usize) -> f64;
 }
 
+/// This instance's `WebAssembly.Memory`, for the calls that read or write
+/// it: got once (its identity outlives growth; only its buffer changes), not
+/// once a call.
+pub(crate) fn memory() -> &'static JsValue {
+    static MEMORY: super::Global<UnsafeCell<Option<JsValue>>> = super::Global(UnsafeCell::new(None));
+    // SAFETY: one thread, and only here: it is written once, while it is
+    // still `None` (so no reference to it is out; `wasm_bindgen::memory`
+    // calls nothing back), and never again while the references handed out
+    // live.
+    unsafe { (*MEMORY.0.get()).get_or_insert_with(wasm_bindgen::memory) }
+}
+
 /// Time and randomness of the JS host.
 pub(crate) struct JsPlatform;
 
@@ -124,14 +136,14 @@ impl UrlParser for JsUrls {
     /// there; again, into a buffer made to measure, for an href too long for
     /// [`URL_BUFFER`].
     fn parse(&self, text: &str) -> Result<ParsedUrl, String> {
-        let memory = wasm_bindgen::memory();
+        let memory = memory();
         let (mut at, mut room) = (URL_BUFFER.0.get().cast::<f64>(), 128 * 8);
-        let mut written = parse_url(&memory, text.as_ptr(), text.len(), at, room);
+        let mut written = parse_url(memory, text.as_ptr(), text.len(), at, room);
         let mut bigger: Vec<f64>;
         if written <= -2.0 {
             bigger = vec![0.0f64; (-2.0 - written) as usize / 8 + 1];
             (at, room) = (bigger.as_mut_ptr(), bigger.len() * 8);
-            written = parse_url(&memory, text.as_ptr(), text.len(), at, room);
+            written = parse_url(memory, text.as_ptr(), text.len(), at, room);
         }
         // SAFETY: `room` bytes (at least 40: JS asks for more than 32) at
         // `at`, in one of the buffers, which nothing else touches until this
