@@ -7,9 +7,11 @@
 //! is per second, so a log of send times is the exact model.
 //!
 //! The server counts arrivals, not sends. A request arrives between its send
-//! and its response, so sends spaced by the window plus the round-trip time
-//! cannot arrive closer than the window: the spacing grows by the largest
-//! recent round trip ([`SlidingWindow::completed`]), capped at [`MAX_RTT_MS`].
+//! and its response, so a send a window after the response of the send
+//! `limit` back cannot arrive in the same window. Each send's window thus ends
+//! a window after its answer ([`SlidingWindow::completed`]; at most
+//! [`MAX_RTT_MS`] after the send); for a send still in flight, a window after
+//! the send plus the largest recent round trip.
 
 use crate::prelude::*;
 
@@ -28,6 +30,13 @@ pub const DEFAULT_MARGIN_MS: u64 = 5;
 /// slow every later one for long).
 pub const MAX_RTT_MS: u64 = 1_000;
 
+/// The second half of a [`SlidingWindow`] log entry for a reservation still
+/// waiting for its time.
+const NOT_SENT: u64 = u64::MAX;
+/// ... for a request that went and has no answer yet. Any other value is the
+/// time its answer (or its end) came: it reached the server by then.
+const IN_FLIGHT: u64 = u64::MAX - 1;
+
 /// The send times reserved for one key, oldest first.
 #[derive(Debug, Clone)]
 pub struct SlidingWindow {
@@ -35,9 +44,8 @@ pub struct SlidingWindow {
     window_ms: u64,
     // Lists, not ring buffers: they hold a few entries, and Vec's code is
     // already in the wasm (a VecDeque would add ~1 KB).
-    /// Send times, each with whether it is real (the request went) or a
-    /// reservation still waiting for its time.
-    log: Vec<(u64, bool)>,
+    /// Send times, each with [`NOT_SENT`], [`IN_FLIGHT`] or its answer's time.
+    log: Vec<(u64, u64)>,
     rtts: Vec<u64>,
 }
 
@@ -48,22 +56,57 @@ impl SlidingWindow {
         Self { limit, window_ms, log: Vec::new(), rtts: Vec::new() }
     }
 
-    /// The spacing in force: the window plus the largest recent round trip.
+    /// The spacing assumed for a send whose answer has not come yet: the
+    /// window plus the largest recent round trip.
     fn spacing(&self) -> u64 {
         self.window_ms.saturating_add(self.rtts.iter().copied().max().unwrap_or(0))
+    }
+
+    /// The earliest time at which one more send keeps fewer than `limit` of
+    /// the sends in the log (only those that went, if `sent_only`) in its
+    /// window: the `limit`-th latest of their [`frees`] (0 when there are
+    /// fewer), where a send not answered yet is assumed to be `spacing` from
+    /// the end of its window. One pass that keeps the `limit` latest ends in
+    /// order: O(log length × limit), without sorting (`sort` would link ~6 KB).
+    fn earliest(&self, sent_only: bool, spacing: u64) -> u64 {
+        let limit = self.limit as usize;
+        // The latest ends seen so far, at most `limit`, ascending.
+        let mut latest: Vec<u64> = Vec::new();
+        for &e in self.log.iter().filter(|e| !sent_only || e.1 != NOT_SENT) {
+            let end = frees(e, self.window_ms, spacing);
+            if latest.len() == limit {
+                if latest.first().is_none_or(|&first| end <= first) {
+                    continue;
+                }
+                latest.remove(0);
+            }
+            latest.insert(latest.partition_point(|&x| x < end), end);
+        }
+        if latest.len() < limit {
+            0
+        } else {
+            latest.first().copied().unwrap_or(0)
+        }
     }
 
     /// Records that a request sent at `sent_ms` got its response (or gave up)
     /// at `done_ms`.
     pub fn completed(&mut self, sent_ms: u64, done_ms: u64) {
-        // The send that constrains the next slot is `limit` sends back, so
-        // its round trip is among the last `limit` completions unless older
-        // requests finished after it: twice that many are kept. A longer
-        // memory only slows every send after one slow answer.
+        // The round trip widens the spacing assumed for requests still in
+        // flight. Twice `limit` are kept: a longer memory only slows every
+        // send after one slow answer.
         if self.rtts.len() >= 2 * (self.limit as usize).max(1) {
             self.rtts.remove(0);
         }
         self.rtts.push(done_ms.saturating_sub(sent_ms).min(MAX_RTT_MS));
+        // Its own window now ends a window after its answer. The send is the
+        // latest one in flight at or before `sent_ms`: a driver may note its
+        // send time a little after the slot was confirmed (a hook ran), but
+        // nothing else is sent in between.
+        let own = self.log.iter().rposition(|&(t, sent)| sent == IN_FLIGHT && t <= sent_ms);
+        if let Some(entry) = own.and_then(|i| self.log.get_mut(i)) {
+            entry.1 = done_ms.min(IN_FLIGHT - 1);
+        }
     }
 
     /// Reserves the earliest send time at or after `now_ms` (and not before any
@@ -72,16 +115,17 @@ impl SlidingWindow {
         if self.limit == 0 {
             return now_ms;
         }
-        let spacing = self.spacing();
-        // Real sends that can no longer share a window with a future one.
-        self.log.retain(|&(t, sent)| !sent || t.saturating_add(spacing) > now_ms);
-        let mut at = now_ms.max(self.log.last().map_or(0, |e| e.0));
-        let n = self.log.len();
-        let limit = self.limit as usize;
-        if n >= limit {
-            at = at.max(self.log[n - limit].0.saturating_add(spacing));
-        }
-        self.log.push((at, false));
+        let (window_ms, spacing) = (self.window_ms, self.spacing());
+        // Sends that can no longer share a window with a future one.
+        self.log.retain(|&e| e.1 == NOT_SENT || frees(e, window_ms, spacing) > now_ms);
+        // Sends not answered yet are assumed to arrive at once: most are
+        // answered by the time this slot comes due, and `confirm` then holds
+        // it back to a window after their answers (or, for those still in
+        // flight, after the largest recent round trip). Assuming that round
+        // trip here instead would space every queued send by the slowest
+        // recent answer rather than by the answers of the sends before it.
+        let at = now_ms.max(self.log.last().map_or(0, |e| e.0)).max(self.earliest(false, window_ms));
+        self.log.push((at, NOT_SENT));
         at
     }
 
@@ -90,34 +134,20 @@ impl SlidingWindow {
     /// time (a timer that fired late must not squeeze the sends after it).
     /// Otherwise returns a later slot, to wait for and confirm again: not
     /// before the reservation just before it (call order), and not while
-    /// `limit` real sends lie within the spacing (the window plus the largest
-    /// recent round trip, which round trips seen since the reservation may
-    /// have widened).
+    /// `limit` real sends may still share a window with it (answers and
+    /// round trips seen since the reservation may have moved that).
     pub fn confirm(&mut self, at_ms: u64, now_ms: u64) -> u64 {
-        let Some(j) = self.log.iter().position(|&e| e == (at_ms, false)) else { return at_ms };
+        let Some(j) = self.log.iter().position(|&e| e == (at_ms, NOT_SENT)) else { return at_ms };
         let mut due = at_ms;
         if j > 0 {
             due = due.max(self.log[j - 1].0);
         }
         if due <= now_ms {
-            let spacing = self.spacing();
-            let mut recent: Vec<u64> =
-                self.log.iter().filter(|&&(t, sent)| sent && t.saturating_add(spacing) > now_ms).map(|e| e.0).collect();
-            let limit = self.limit as usize;
-            if recent.len() < limit {
-                self.log[j] = (now_ms, true);
+            due = self.earliest(true, self.spacing());
+            if due <= now_ms {
+                self.log[j] = (now_ms, IN_FLIGHT);
                 return now_ms;
             }
-            // The send that must age out first for this one to go. An
-            // insertion sort of a handful of times: `sort` would link ~6 KB.
-            for i in 1..recent.len() {
-                let mut k = i;
-                while k > 0 && recent[k - 1] > recent[k] {
-                    recent.swap(k - 1, k);
-                    k -= 1;
-                }
-            }
-            due = recent[recent.len() - limit].saturating_add(spacing);
         }
         self.log[j].0 = due;
         due
@@ -126,9 +156,21 @@ impl SlidingWindow {
     /// Gives back a reservation that will not be used (its caller gave up
     /// while waiting). Removing a send never breaks the limit for the others.
     pub fn release(&mut self, at_ms: u64) {
-        if let Some(i) = self.log.iter().rposition(|&e| e == (at_ms, false)) {
+        if let Some(i) = self.log.iter().rposition(|&e| e == (at_ms, NOT_SENT)) {
             self.log.remove(i);
         }
+    }
+}
+
+/// When the window of the send at `t` ends: `window_ms` after the latest
+/// time it can have reached the server. That is its answer's time once known
+/// (at most [`MAX_RTT_MS`] after the send), else the send plus the largest
+/// recent round trip (`spacing`: the window plus that round trip).
+fn frees((t, answer): (u64, u64), window_ms: u64, spacing: u64) -> u64 {
+    if answer >= IN_FLIGHT {
+        t.saturating_add(spacing)
+    } else {
+        answer.max(t).min(t.saturating_add(MAX_RTT_MS)).saturating_add(window_ms)
     }
 }
 
@@ -274,9 +316,12 @@ mod tests {
     fn slow_round_trips_widen_the_spacing_so_arrivals_stay_apart() {
         let mut w = SlidingWindow::new(1, 1_000);
         let first = w.reserve(0);
+        assert_eq!(w.confirm(first, 0), 0);
         // The response took 80 ms: the request arrived somewhere in [0, 80].
         w.completed(first, 80);
-        assert_eq!(w.reserve(100), 1_080, "1 s after the latest possible arrival");
+        let second = w.reserve(100);
+        assert_eq!(second, 1_080, "1 s after the latest possible arrival");
+        assert_eq!(w.confirm(second, 1_080), 1_080);
         // Hung requests widen it by at most MAX_RTT_MS.
         w.completed(1_080, 60_000);
         assert_eq!(w.reserve(1_100), 1_080 + 1_000 + MAX_RTT_MS);
@@ -297,6 +342,36 @@ mod tests {
         assert_eq!(w.confirm(1_300, 1_300), 1_300, "b goes");
         assert_eq!(w.confirm(c, 2_000), 2_600, "and c follows b by the wider spacing");
         assert_eq!(w.confirm(2_600, 2_600), 2_600);
+    }
+
+    #[test]
+    fn an_answered_send_frees_its_window_a_window_after_its_answer() {
+        let mut w = SlidingWindow::new(1, 1_000);
+        // One slow answer among the recent ones: 400 ms.
+        let a = w.reserve(0);
+        assert_eq!(w.confirm(a, 0), 0);
+        w.completed(0, 400);
+        // `b` goes at 1 400 and is answered in 10 ms, so it reached the
+        // server by 1 410: `c` may go at 2 410, not at 1 400 + 1 000 + 400.
+        let b = w.reserve(1_000);
+        assert_eq!(b, 1_400);
+        assert_eq!(w.confirm(b, 1_400), 1_400);
+        // Reserved a window after `b`'s send (`b` is not answered yet) ...
+        let c = w.reserve(1_405);
+        assert_eq!(c, 2_400);
+        // ... and held back to a window after its answer when it comes due.
+        w.completed(1_400, 1_410);
+        assert_eq!(w.confirm(c, 2_400), 2_410, "once answered, its answer bounds its arrival");
+        assert_eq!(w.confirm(2_410, 2_410), 2_410);
+        // A send still in flight when the next slot comes due holds it back
+        // by the largest recent round trip.
+        let d = w.reserve(2_420);
+        assert_eq!(d, 3_410);
+        assert_eq!(w.confirm(d, 3_410), 2_410 + 1_000 + 400);
+        assert_eq!(w.confirm(3_810, 3_810), 3_810);
+        // An answer that came after MAX_RTT_MS counts as MAX_RTT_MS after the send.
+        w.completed(3_810, 3_810 + 5 * MAX_RTT_MS);
+        assert_eq!(w.reserve(3_900), 3_810 + MAX_RTT_MS + 1_000);
     }
 
     #[test]
@@ -393,6 +468,60 @@ mod tests {
             }
             fire_until(&mut w, &mut timers, &mut clock, u64::MAX, &mut late);
             prop_assert!(max_in_window(&sends, window) <= limit as usize, "{sends:?}");
+        }
+
+        /// Every request reaches the server somewhere between its send and
+        /// its answer, which comes at most a window after the send (answers
+        /// are reported before a timer due at the same time fires), and
+        /// timers fire late by any amount: the arrivals never put more than N
+        /// in a window.
+        #[test]
+        fn arrivals_never_put_more_than_the_limit_in_a_window(
+            limit in 1u32..6,
+            gaps in prop::collection::vec(0u64..400, 1..50),
+            trips in prop::collection::vec((0u64..=1_000, 0u64..=100), 60),
+            lateness in prop::collection::vec(0u64..50, 60),
+        ) {
+            let window = 1_000;
+            let mut w = SlidingWindow::new(limit, window);
+            let mut trips = trips.iter().cycle().copied();
+            let mut late = lateness.iter().cycle().copied();
+            // Pending events by time: (time, kind 0 answer / 1 timer, send time or slot).
+            let mut events: Vec<(u64, u8, u64)> = Vec::new();
+            let add = |events: &mut Vec<(u64, u8, u64)>, e: (u64, u8, u64)| {
+                let at = events.partition_point(|&x| (x.0, x.1) <= (e.0, e.1));
+                events.insert(at, e);
+            };
+            let mut arrivals = Vec::new();
+            let mut clock = 0;
+            let mut run_until = |w: &mut SlidingWindow, events: &mut Vec<(u64, u8, u64)>, clock: &mut u64, until: u64, late: &mut dyn Iterator<Item = u64>| {
+                while events.first().is_some_and(|e| e.0 <= until) {
+                    let (time, kind, at) = events.remove(0);
+                    *clock = (*clock).max(time);
+                    if kind == 0 {
+                        w.completed(at, *clock);
+                        continue;
+                    }
+                    let due = w.confirm(at, *clock);
+                    if due <= *clock {
+                        let (rtt, percent) = trips.next().unwrap_or((0, 0));
+                        arrivals.push(*clock + rtt * percent / 100);
+                        add(events, (*clock + rtt, 0, *clock));
+                    } else {
+                        add(events, (due + late.next().unwrap_or(0), 1, due));
+                    }
+                }
+            };
+            let mut now = 0;
+            for gap in &gaps {
+                now += gap;
+                run_until(&mut w, &mut events, &mut clock, now, &mut late);
+                clock = clock.max(now);
+                let slot = w.reserve(clock);
+                add(&mut events, (slot + late.next().unwrap_or(0), 1, slot));
+            }
+            run_until(&mut w, &mut events, &mut clock, u64::MAX, &mut late);
+            prop_assert!(max_in_window(&arrivals, window) <= limit as usize, "{arrivals:?}");
         }
 
         /// No schedule ever puts more than N sends in a window, whatever the
