@@ -224,6 +224,20 @@ export function result(m, shape, amount, at, count, textAt, textLength) {
   return shape ? { ok: false, errors } : errors;
 }
 
+/**
+ * Calls the hook `f` with `{ method, path, attempt }`, and for a `response`
+ * also `status` (null when NaN: no response), `durationMs` and `requestId`
+ * (null when undefined); what it throws is ignored.
+ */
+export function hook(f, response, method, path, attempt, status, durationMs, requestId) {
+  const event = response
+    ? { method, path, attempt, status: status === status ? status : null, durationMs, requestId: requestId ?? null }
+    : { method, path, attempt };
+  try {
+    f(event);
+  } catch {}
+}
+
 /** `store[name](key, a, b)` for the shared rate limiter's optional hooks; what it throws is ignored. */
 export function tell(store, name, key, a, b) {
   const f = store[name];

@@ -91,31 +91,34 @@ pub(crate) struct JsObserver {
     pub(crate) on_response: Option<js_sys::Function>,
 }
 
-fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
-    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
+#[wasm_bindgen(module = "/js/objects.js")]
+extern "C" {
+    /// `f({ method, path, attempt })`, or with `response`
+    /// `f({ method, path, attempt, status, durationMs, requestId })` (a NaN
+    /// status and `None` as null), ignoring what it throws.
+    fn hook(
+        f: &js_sys::Function,
+        response: bool,
+        method: &str,
+        path: &str,
+        attempt: u32,
+        status: f64,
+        duration_ms: f64,
+        request_id: Option<&str>,
+    );
 }
 
 impl Observer for JsObserver {
     fn on_request(&self, e: &RequestEvent) {
         if let Some(f) = &self.on_request {
-            let o = js_sys::Object::new();
-            set(&o, "method", &JsValue::from_str(e.method));
-            set(&o, "path", &JsValue::from_str(&e.path));
-            set(&o, "attempt", &JsValue::from(e.attempt));
-            let _ = f.call1(&JsValue::UNDEFINED, &o);
+            hook(f, false, e.method, &e.path, e.attempt, f64::NAN, 0.0, None);
         }
     }
 
     fn on_response(&self, e: &ResponseEvent) {
         if let Some(f) = &self.on_response {
-            let o = js_sys::Object::new();
-            set(&o, "method", &JsValue::from_str(e.method));
-            set(&o, "path", &JsValue::from_str(&e.path));
-            set(&o, "attempt", &JsValue::from(e.attempt));
-            set(&o, "status", &e.status.map_or(JsValue::NULL, JsValue::from));
-            set(&o, "durationMs", &JsValue::from_f64(e.duration_ms as f64));
-            set(&o, "requestId", &e.request_id.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-            let _ = f.call1(&JsValue::UNDEFINED, &o);
+            let status = e.status.map_or(f64::NAN, f64::from);
+            hook(f, true, e.method, &e.path, e.attempt, status, e.duration_ms as f64, e.request_id.as_deref());
         }
     }
 }

@@ -199,9 +199,29 @@ test("hooks see method, path, attempt, status, duration and request id, never cr
     ["POST", "/payment/request", 1, 500],
     ["POST", "/payment/request", 2, 201],
   ]);
-  assert.ok(responses.every((e) => typeof e.durationMs === "number" && /^req_/.test(e.requestId)));
+  assert.ok(responses.every((e) => typeof e.durationMs === "number" && e.durationMs >= 0 && /^req_/.test(e.requestId)));
+  // Exactly these keys, in this order.
+  assert.deepEqual(
+    events.map(([k, e]) => [k, Object.keys(e).join()]),
+    events.map(([k]) => [k, k === "request" ? "method,path,attempt" : "method,path,attempt,status,durationMs,requestId"]),
+  );
+  assert.deepEqual(
+    events.filter(([k]) => k === "request").map(([, e]) => e),
+    [
+      { method: "POST", path: "/oauth/token", attempt: 1 },
+      { method: "POST", path: "/payment/request", attempt: 1 },
+      { method: "POST", path: "/payment/request", attempt: 2 },
+    ],
+  );
   const text = JSON.stringify(events);
   assert.ok(!text.includes(CLIENT_SECRET) && !/Bearer|Basic|amount/.test(text), text);
+  // No response: status and requestId are null.
+  events.length = 0;
+  await sandbox.fault({ path: "/payment/request", method: "POST", count: 1, kind: "reset_before" });
+  await client.createPaymentRequest(order("hooks-reset"));
+  const [lost, retried] = events.filter(([k]) => k === "response").map(([, e]) => e);
+  assert.deepEqual({ ...lost, durationMs: 0 }, { method: "POST", path: "/payment/request", attempt: 1, status: null, durationMs: 0, requestId: null });
+  assert.equal(retried.status, 201);
   // A throwing hook does not fail the payment.
   const noisy = make({ onRequest: () => { throw new Error("logger down"); } });
   assert.equal((await noisy.createPaymentRequest(order("noisy"))).status, "pending");
