@@ -38,9 +38,10 @@ for (let i = line; ; i++) {
   command += l.replace(/\\$/, " ");
   if (!l.endsWith("\\")) break;
 }
-const flags = command
-  .split(/\s+/)
-  .filter((w) => w.startsWith("-") && w !== "-o");
+// Every word but the command, the input and `-o` with the output (option
+// values such as `-ocimfs 25` stay).
+const words = command.split(/\s+/).filter((w) => w && w !== "wasm-opt");
+const flags = words.filter((w, i) => !w.endsWith(".wasm") && w !== "-o" && words[i - 1] !== "-o");
 execFileSync("wasm-opt", [...flags, "-g", input, "-o", named], { stdio: ["ignore", "ignore", "inherit"] });
 
 const bytes = fs.readFileSync(named);
