@@ -65,8 +65,8 @@ impl SlidingWindow {
     /// The earliest time at which one more send keeps fewer than `limit` of
     /// the sends in the log (only those that went, if `sent_only`) in its
     /// window: the `limit`-th latest of their [`frees`] (0 when there are
-    /// fewer), where a send not answered yet is assumed to be `spacing` from
-    /// the end of its window. One pass that keeps the `limit` latest ends in
+    /// fewer), where the window of a send not answered yet is taken to end
+    /// `spacing` after the send. One pass that keeps the `limit` latest ends in
     /// order: O(log length × limit), without sorting (`sort` would link ~6 KB).
     fn earliest(&self, sent_only: bool, spacing: u64) -> u64 {
         let limit = self.limit as usize;
