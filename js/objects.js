@@ -63,6 +63,7 @@ function views(m) {
   }
 }
 
+let href; // the href of the last parseUrl, for result
 let numbers; // the numbers and text of the last snapshot, until written
 let text;
 
@@ -138,7 +139,8 @@ function describe(v) {
  * written, -1 when the href is the text (none), or, when the rest of the
  * room is too small, -2 minus a room that is enough: the wasm calls again.
  * Written only once the parser and its getters have run (a `URL` replaced by
- * the caller could call payreq, which parses into the same place).
+ * the caller could call payreq, which parses into the same place); so is
+ * `href`, kept for the result of this validation.
  */
 export function parseUrl(m, textAt, length, at, room) {
   views(m);
@@ -156,12 +158,13 @@ export function parseUrl(m, textAt, length, at, room) {
   let start = 0;
   let host = 0;
   if (url) {
-    const { href, hostname } = url;
+    const { href: h, hostname } = url;
     userinfo = url.username || url.password ? 1 : 0;
     protocol = url.protocol.length - 1;
-    start = href.indexOf(hostname);
+    start = h.indexOf(hostname);
     host = hostname.length;
-    s = href === text ? null : href;
+    s = h === text ? null : h;
+    href = h;
   }
   views(m);
   const f = at / 8;
@@ -179,7 +182,8 @@ export function parseUrl(m, textAt, length, at, room) {
  * `at`, each a static text of the wasm (minus its address, and its length in
  * bytes), decoded once and kept; the next part of the `textLength` bytes of
  * UTF-8 at `textAt` (0, and its length in bytes): cut from them decoded at
- * once when they are ASCII, else decoded on its own; or null (0, -1).
+ * once when they are ASCII, else decoded on its own; null (0, -1); or the
+ * href of the last parseUrl (0, -2).
  */
 function texts(m, at, count, textAt, textLength) {
   views(m);
@@ -195,7 +199,8 @@ function texts(m, at, count, textAt, textLength) {
       let e = known.get(a);
       if (e?.n !== n) known.set(a, (e = { n, s: decoder.decode(bytes.subarray(a, a + n)) }));
       s = e.s;
-    } else if (n >= 0) s = ascii ? text.slice(cut, (cut += n)) : decoder.decode(bytes.subarray(textAt + cut, textAt + (cut += n)));
+    } else if (n === -2) s = href;
+    else if (n >= 0) s = ascii ? text.slice(cut, (cut += n)) : decoder.decode(bytes.subarray(textAt + cut, textAt + (cut += n)));
     out.push(s);
   }
   return out;

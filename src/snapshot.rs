@@ -35,7 +35,8 @@ use crate::validate::Input;
 
 /// Texts for `js/objects.js` `texts`: per text two numbers, (-address,
 /// length in bytes) for a static one, (0, length in bytes) for the next part
-/// of `text`, (0, -1) for none (`null`).
+/// of `text`, (0, -1) for none (`null`), (0, -2) for the href of the last
+/// `parseUrl`, which JS still has.
 #[derive(Default)]
 pub(crate) struct Texts {
     /// Two numbers a text.
@@ -68,6 +69,12 @@ impl Texts {
     pub(crate) fn push_str(&mut self, s: &str) {
         self.text.push_str(s);
         self.numbers.extend_from_slice(&[0.0, s.len() as f64]);
+    }
+
+    /// Appends the href of the last URL the host parsed (`js/objects.js`
+    /// `parseUrl`): JS has it already, so it neither crosses nor is decoded.
+    pub(crate) fn push_last_href(&mut self) {
+        self.numbers.extend_from_slice(&[0.0, -2.0]);
     }
 
     /// Appends `s`, or none.
@@ -259,13 +266,14 @@ mod tests {
             out.push(&Cow::Owned(s.into()));
         }
         out.push_opt(None);
+        out.push_last_href();
         out.push(&Cow::Borrowed(CODE));
         assert_eq!(out.text, "USDhttps://a/,1ünï 😀\u{fffd}");
         let address = -(CODE.as_ptr() as usize as f64);
         assert!(address < 0.0);
         assert_eq!(
             out.numbers,
-            [address, 11.0, 0.0, 3.0, 0.0, 0.0, 0.0, 12.0, 0.0, 10.0, 0.0, 3.0, 0.0, -1.0, address, 11.0]
+            [address, 11.0, 0.0, 3.0, 0.0, 0.0, 0.0, 12.0, 0.0, 10.0, 0.0, 3.0, 0.0, -1.0, 0.0, -2.0, address, 11.0]
         );
     }
 }

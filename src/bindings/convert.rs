@@ -168,7 +168,10 @@ pub(crate) fn validation_result_to_js(result: Result<NewPaymentRequest, Validati
         Ok(r) => {
             let mut texts = Texts::new(3);
             texts.push_static(r.currency());
-            texts.push_str(r.redirect_url());
+            // The href of this validation's one parse: the last one, since
+            // nothing has run in JS since (`js/objects.js` parseUrl keeps it
+            // once the parser and its getters have run).
+            texts.push_last_href();
             texts.push_opt(r.reference_id());
             result_of(Shape::Valid, &integer(r.amount() as i64), &texts)
         }
