@@ -142,7 +142,7 @@ impl Reader<'_> {
         }
         let (head, rest) = self.text.split_at_checked(end).unwrap_or((self.text, ""));
         self.text = rest;
-        head.to_owned()
+        crate::text::owned(head)
     }
 
     /// A value of `kind` (nested: an object is only described).

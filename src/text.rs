@@ -20,6 +20,28 @@ pub(crate) fn cat(parts: &[&str]) -> String {
     out
 }
 
+/// `s.to_owned()` in one call to the allocator, not through `Vec`'s layers of
+/// generic code (each a call in the size-optimised wasm): for the strings
+/// made on every validation (the snapshot's keys and texts, a URL's parts).
+pub(crate) fn owned(s: &str) -> String {
+    let len = s.len();
+    if len == 0 {
+        return String::new();
+    }
+    let layout = core::alloc::Layout::for_value(s);
+    // SAFETY: `layout` is `len` (not 0) bytes aligned to 1, as `String`
+    // allocates them; the block, once allocated, holds a copy of `s` (UTF-8)
+    // and is owned by the `String` alone, its capacity `len`.
+    unsafe {
+        let block = alloc::alloc::alloc(layout);
+        if block.is_null() {
+            alloc::alloc::handle_alloc_error(layout);
+        }
+        core::ptr::copy_nonoverlapping(s.as_ptr(), block, len);
+        String::from_raw_parts(block, len, len)
+    }
+}
+
 /// The decimal digits of `n`.
 pub(crate) fn decimal(mut n: u64) -> String {
     let mut digits = [0u8; 20];
@@ -103,6 +125,14 @@ mod tests {
     fn decimals_match_the_formatter() {
         for n in [0, 1, 9, 10, 99, 100, 1_999, 65_535, u64::from(u32::MAX), i64::MAX as u64, u64::MAX] {
             assert_eq!(decimal(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn owned_copies_exactly() {
+        for s in ["", "a", "https://shop.example/return", "ünï 😀"] {
+            let o = owned(s);
+            assert_eq!((o.as_str(), o.capacity()), (s, s.len()));
         }
     }
 

@@ -56,10 +56,10 @@ pub(crate) fn decode_parsed(text: &str, returned: String, at: [f64; 4]) -> Resul
     if at[0] == 2.0 {
         return Err(returned);
     }
-    let href = if returned.is_empty() { text.to_owned() } else { returned };
+    let href = if returned.is_empty() { crate::text::owned(text) } else { returned };
     let part = |start: f64, len: f64| {
         let start = start as usize;
-        href.get(start..start.saturating_add(len as usize)).unwrap_or_default().to_owned()
+        crate::text::owned(href.get(start..start.saturating_add(len as usize)).unwrap_or_default())
     };
     Ok(ParsedUrl { scheme: part(0.0, at[1]), has_userinfo: at[0] == 1.0, hostname: part(at[2], at[3]), href })
 }

@@ -491,7 +491,7 @@ fn check_reference_id(input: &Input) -> Result<Option<String>, FieldError> {
             "referenceId contains control characters (such as newlines or tabs): remove them",
         ));
     }
-    Ok(Some(text.clone()))
+    Ok(Some(crate::text::owned(text)))
 }
 
 /// A payment request id in canonical lower-case UUID form, safe to put in a path.

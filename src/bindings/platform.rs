@@ -155,7 +155,7 @@ impl UrlParser for JsUrls {
         // the room after the numbers; negative (none) reads as empty.
         let (numbers, returned) = unsafe {
             let bytes = core::slice::from_raw_parts(at.add(4).cast::<u8>(), (written.max(0.0) as usize).min(room - 32));
-            ([*at, *at.add(1), *at.add(2), *at.add(3)], core::str::from_utf8_unchecked(bytes).to_owned())
+            ([*at, *at.add(1), *at.add(2), *at.add(3)], crate::text::owned(core::str::from_utf8_unchecked(bytes)))
         };
         crate::urls::decode_parsed(text, returned, numbers)
     }
