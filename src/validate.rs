@@ -261,7 +261,6 @@ macro_rules! example {
     };
 }
 
-#[inline(never)]
 fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, FieldError> {
     let err = |code, message: &'static str| Err(error("amount", code, message));
     match input {
@@ -351,7 +350,6 @@ fn check_amount(input: &Input, currency: Option<(&str, u8)>) -> Result<u64, Fiel
 }
 
 /// The upper-case code of an active currency, and its minor-unit exponent.
-#[inline(never)]
 fn check_currency(input: &Input) -> Result<(&'static str, u8), FieldError> {
     let err = |code, message: &'static str| Err(error("currency", code, message));
     let built = |code, parts: &[&str]| Err(built("currency", code, parts));
@@ -408,7 +406,6 @@ fn check_raw_url(field: &'static str, codes: [&'static str; 2], text: &str) -> R
     Ok(())
 }
 
-#[inline(never)]
 fn check_redirect_url(input: &Input, urls: &dyn UrlParser) -> Result<String, FieldError> {
     const F: &str = "redirectUrl";
     let err = |code, message: &'static str| Err(error(F, code, message));
@@ -464,7 +461,6 @@ fn check_redirect_url(input: &Input, urls: &dyn UrlParser) -> Result<String, Fie
     Ok(url.href)
 }
 
-#[inline(never)]
 fn check_reference_id(input: &Input) -> Result<Option<String>, FieldError> {
     const F: &str = "referenceId";
     let text = match input {
@@ -552,7 +548,6 @@ impl BaseUrl {
     }
 }
 
-#[inline(never)]
 fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldError> {
     const F: &str = "baseUrl";
     let err = |code, message: &'static str| Err(error(F, code, message));
