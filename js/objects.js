@@ -236,7 +236,7 @@ export function result(m, shape, amount, at, count, textAt, textLength) {
  */
 export function hook(f, response, method, path, attempt, status, durationMs, requestId) {
   const event = response
-    ? { method, path, attempt, status: status === status ? status : null, durationMs, requestId: requestId ?? null }
+    ? { method, path, attempt, status: Number.isNaN(status) ? null : status, durationMs, requestId: requestId ?? null }
     : { method, path, attempt };
   try {
     f(event);
