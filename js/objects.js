@@ -2,6 +2,12 @@
 // top level as one string (a throwing getter or Proxy trap reads as
 // unreadable), and the result objects, each built in one call instead of one
 // Reflect.set per property. No rule lives here: the core decides everything.
+//
+// Every function the wasm imports from here has one of two signatures, in
+// wasm terms (externref, externref, i32 x 5) -> f64 or -> externref, with
+// unused arguments where a function needs fewer: V8 before 12 (Node 20)
+// compiles a wrapper for each distinct import signature while it compiles
+// the module, ~60 us each on the bench machine (issue 6, cold start).
 
 /** The type of `v` as the core's `Input` needs it (11, unreadable, is never returned: see snapshot). */
 function kind(v) {
@@ -129,7 +135,7 @@ function describe(v) {
 
 /**
  * `new URL` of the `length` bytes of UTF-8 at byte `textAt` of `m`, the
- * wasm's memory, for src/urls.rs `decode_parsed`. Its href is ASCII, and
+ * wasm's memory (the second argument is unused), for src/urls.rs `decode_parsed`. Its href is ASCII, and
  * starts with the protocol and holds the hostname, so four numbers at byte
  * `at` are positions in it: 1 when there is a user name or password (else
  * 0), the protocol's length without its colon, where the hostname starts
@@ -142,7 +148,7 @@ function describe(v) {
  * the caller could call payreq, which parses into the same place); so is
  * `href`, kept for the result of this validation.
  */
-export function parseUrl(m, textAt, length, at, room) {
+export function parseUrl(m, _, textAt, length, at, room) {
   views(m);
   const text = decoder.decode(bytes.subarray(textAt, textAt + length));
   let url;
@@ -177,15 +183,22 @@ export function parseUrl(m, textAt, length, at, room) {
   return read === s.length ? written : -2 - 32 - 3 * s.length;
 }
 
+/** The static text of the wasm at byte `a` of `n` bytes, decoded once and kept. */
+function known1(a, n) {
+  let e = known.get(a);
+  if (e?.n !== n) known.set(a, (e = { n, s: decoder.decode(bytes.subarray(a, a + n)) }));
+  return e.s;
+}
+
 /**
  * The texts of src/snapshot.rs `Texts`: `count` pairs of numbers at byte
  * `at`, each a static text of the wasm (minus its address, and its length in
  * bytes), decoded once and kept; the next part of the `textLength` bytes of
  * UTF-8 at `textAt` (0, and its length in bytes): cut from them decoded at
- * once when they are ASCII, else decoded on its own; null (0, -1); or the
- * href of the last parseUrl (0, -2).
+ * once when they are ASCII, else decoded on its own; null (0, -1); the
+ * href of the last parseUrl (0, -2); or a number (1, the number).
  */
-function texts(m, at, count, textAt, textLength) {
+export function texts(m, at, count, textAt, textLength) {
   views(m);
   const text = textLength ? decoder.decode(bytes.subarray(textAt, textAt + textLength)) : "";
   const ascii = text.length === textLength;
@@ -195,15 +208,20 @@ function texts(m, at, count, textAt, textLength) {
     const a = -floats[at];
     const n = floats[at + 1];
     let s = null;
-    if (a > 0) {
-      let e = known.get(a);
-      if (e?.n !== n) known.set(a, (e = { n, s: decoder.decode(bytes.subarray(a, a + n)) }));
-      s = e.s;
-    } else if (n === -2) s = href;
+    if (a > 0) s = known1(a, n);
+    else if (a === -1) s = n;
+    else if (n === -2) s = href;
     else if (n >= 0) s = ascii ? text.slice(cut, (cut += n)) : decoder.decode(bytes.subarray(textAt + cut, textAt + (cut += n)));
     out.push(s);
   }
   return out;
+}
+
+/** `[{ field, code, message }]` of texts, three an error. */
+export function triples(t) {
+  const errors = [];
+  for (let i = 0; i + 2 < t.length; i += 3) errors.push({ field: t[i], code: t[i + 1], message: t[i + 2] });
+  return errors;
 }
 
 /**
@@ -213,7 +231,7 @@ function texts(m, at, count, textAt, textLength) {
  * redirectUrl and the referenceId; 3 the resource, whose last text, `raw`,
  * is JSON the core has already parsed once.
  */
-export function result(m, shape, amount, at, count, textAt, textLength) {
+export function result(m, amount, shape, at, count, textAt, textLength) {
   const t = texts(m, at, count, textAt, textLength);
   if (shape === 2) return { ok: true, value: { amount, currency: t[0], redirectUrl: t[1], referenceId: t[2] } };
   if (shape === 3) {
@@ -224,31 +242,69 @@ export function result(m, shape, amount, at, count, textAt, textLength) {
     const [id, status, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt] = t;
     return { id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw };
   }
-  const errors = [];
-  for (let i = 0; i < count; i += 3) errors.push({ field: t[i], code: t[i + 1], message: t[i + 2] });
+  const errors = triples(t);
   return shape ? { ok: false, errors } : errors;
 }
 
 /**
- * Calls the hook `f` with `{ method, path, attempt }`, and for a `response`
- * also `status` (null when NaN: no response), `durationMs` and `requestId`
- * (null when undefined); what it throws is ignored.
+ * Calls the hook `f` with `{ method, path, attempt }` and, for a `response`,
+ * also `status` (null when NaN: no response), `durationMs` and `requestId`,
+ * from the texts (see texts) method, path, attempt, status, durationMs and
+ * requestId; what it throws is ignored.
  */
-export function hook(f, response, method, path, attempt, status, durationMs, requestId) {
+export function hook(m, f, response, at, count, textAt, textLength) {
+  const [method, path, attempt, status, durationMs, requestId] = texts(m, at, count, textAt, textLength);
   const event = response
-    ? { method, path, attempt, status: Number.isNaN(status) ? null : status, durationMs, requestId: requestId ?? null }
+    ? { method, path, attempt, status: Number.isNaN(status) ? null : status, durationMs, requestId }
     : { method, path, attempt };
   try {
     f(event);
   } catch {}
 }
 
-/** `store[name](key, a, b)` for the shared rate limiter's optional hooks; what it throws is ignored. */
-export function tell(store, name, key, a, b) {
+/**
+ * `store[name](key, a, b)` of the texts name, key, a and b, for the shared
+ * rate limiter's optional hooks; what it throws is ignored.
+ */
+export function tell(m, store, _, at, count, textAt, textLength) {
+  const [name, key, a, b] = texts(m, at, count, textAt, textLength);
   const f = store[name];
   if (typeof f === "function") {
     try {
       f.call(store, key, a, b);
     } catch {}
+  }
+}
+
+/**
+ * `o[key]` when `o` is an object (else undefined), `key` the `n` bytes of
+ * static text at byte `at` of the wasm's memory; undefined when the read
+ * throws (a getter, a Proxy trap).
+ */
+export function get(m, o, at, n) {
+  if (typeof o !== "object" || o === null) return undefined;
+  views(m);
+  const key = known1(at, n);
+  try {
+    return o[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** 1 in a browser page (`window` is the global object and a `document` exists), else 0. */
+export function inBrowser() {
+  const g = globalThis;
+  return g.window === g && typeof g.document === "object" && g.document !== null ? 1 : 0;
+}
+
+/** `crypto.getRandomValues` of the `n` bytes at byte `at`: 0, or -1 when it throws (no Web Crypto). */
+export function random(m, _, at, n) {
+  try {
+    views(m);
+    crypto.getRandomValues(bytes.subarray(at, at + n));
+    return 0;
+  } catch {
+    return -1;
   }
 }

@@ -36,7 +36,7 @@ use crate::validate::Input;
 /// Texts for `js/objects.js` `texts`: per text two numbers, (-address,
 /// length in bytes) for a static one, (0, length in bytes) for the next part
 /// of `text`, (0, -1) for none (`null`), (0, -2) for the href of the last
-/// `parseUrl`, which JS still has.
+/// `parseUrl`, which JS still has, and (1, x) for the number x.
 #[derive(Default)]
 pub(crate) struct Texts {
     /// Two numbers a text.
@@ -75,6 +75,11 @@ impl Texts {
     /// `parseUrl`): JS has it already, so it neither crosses nor is decoded.
     pub(crate) fn push_last_href(&mut self) {
         self.numbers.extend_from_slice(&[0.0, -2.0]);
+    }
+
+    /// Appends a number (JS gets it as a number, not a text).
+    pub(crate) fn push_number(&mut self, x: f64) {
+        self.numbers.extend_from_slice(&[1.0, x]);
     }
 
     /// Appends `s`, or none.
@@ -268,12 +273,16 @@ mod tests {
         out.push_opt(None);
         out.push_last_href();
         out.push(&Cow::Borrowed(CODE));
+        out.push_number(-1.5);
         assert_eq!(out.text, "USDhttps://a/,1ünï 😀\u{fffd}");
         let address = -(CODE.as_ptr() as usize as f64);
         assert!(address < 0.0);
         assert_eq!(
             out.numbers,
-            [address, 11.0, 0.0, 3.0, 0.0, 0.0, 0.0, 12.0, 0.0, 10.0, 0.0, 3.0, 0.0, -1.0, 0.0, -2.0, address, 11.0]
+            [
+                address, 11.0, 0.0, 3.0, 0.0, 0.0, 0.0, 12.0, 0.0, 10.0, 0.0, 3.0, 0.0, -1.0, 0.0, -2.0, address, 11.0,
+                1.0, -1.5
+            ]
         );
     }
 }

@@ -8,43 +8,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, FieldError, ValidationErrors};
 use crate::snapshot::{self, Texts};
+
+use super::platform::{create_error, result, snapshot, with_texts};
 use crate::validate::{Input, NewPaymentRequest, MAX_SAFE_INTEGER};
 use crate::wire::PaymentRequest;
-
-#[wasm_bindgen(module = "/js/errors.js")]
-extern "C" {
-    /// Builds an instance of the named `PayreqError` subclass.
-    #[wasm_bindgen(js_name = createError)]
-    fn create_error(class_name: &str, message: &str, props: &js_sys::Object) -> JsValue;
-}
-
-#[wasm_bindgen(module = "/js/objects.js")]
-extern "C" {
-    /// The top level of a value (the last one again when `again`): up to
-    /// `room` numbers written at `at`, its texts as UTF-8 into the `text_room`
-    /// bytes at `text_at`; returns the text's length in bytes, or -1 when
-    /// either does not fit (src/snapshot.rs). `memory` is this instance's.
-    fn snapshot(
-        memory: &JsValue,
-        value: &JsValue,
-        again: bool,
-        at: *mut f64,
-        room: usize,
-        text_at: *mut u8,
-        text_room: usize,
-    ) -> f64;
-    /// An object of `count` [`Texts`] (`text_length` bytes of them at
-    /// `text_at`) and `amount`, shaped as [`Shape`] says.
-    fn result(
-        memory: &JsValue,
-        shape: u32,
-        amount: &JsValue,
-        at: *const f64,
-        count: usize,
-        text_at: *const u8,
-        text_length: usize,
-    ) -> JsValue;
-}
 
 /// What `js/objects.js` `result` makes of its texts.
 #[derive(Clone, Copy)]
@@ -61,16 +28,7 @@ enum Shape {
 
 /// `result` of `texts`.
 fn result_of(shape: Shape, amount: &JsValue, texts: &Texts) -> JsValue {
-    let (numbers, text) = (&texts.numbers, &texts.text);
-    result(
-        super::platform::memory(),
-        shape as u32,
-        amount,
-        numbers.as_ptr(),
-        numbers.len() / 2,
-        text.as_ptr(),
-        text.len(),
-    )
+    with_texts(result, amount, shape as u32, texts)
 }
 
 /// Numbers in the snapshot buffer, then its text.
@@ -119,15 +77,6 @@ pub(crate) fn to_input(value: &JsValue) -> Input {
         let numbers = core::slice::from_raw_parts(at.add(1), (*at as usize).clamp(1, room) - 1);
         snapshot::decode(core::str::from_utf8_unchecked(text), numbers)
     }
-}
-
-fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
-}
-
-fn opt_str(value: Option<&str>) -> JsValue {
-    value.map_or(JsValue::NULL, JsValue::from_str)
 }
 
 /// A number when it is exact in a JS number, a BigInt beyond 2^53-1.
@@ -201,49 +150,72 @@ fn class_name(error: &Error) -> &'static str {
     }
 }
 
+// `flags` of `js/errors.js` `createError`: the status in the low 16 bits, then these.
+const RETRYABLE: u32 = 1 << 16;
+const OUTCOME_UNKNOWN: u32 = 1 << 17;
+const VALIDATION: u32 = 1 << 18;
+const API: u32 = 1 << 19;
+const CAUSE: u32 = 1 << 20;
+
 /// Converts a core error into an instance of a `PayreqError` subclass with
-/// `code`, `status`, `requestId`, `retryable`, `hint` and, where they apply,
-/// `field`, `errors`, `retryAfter`, `serverCode` and `cause`.
+/// `code`, `status`, `requestId`, `retryable`, `hint`, `outcomeUnknown` and,
+/// where they apply, `idempotencyKey`, `errors`, `field`, `serverCode`,
+/// `retryAfter` and `cause`, in that order (`js/errors.js` `createError`).
 pub(crate) fn error_to_js(error: Error) -> JsValue {
-    let props = js_sys::Object::new();
-    set(&props, "code", &JsValue::from_str(error.code()));
-    set(&props, "status", &error.status().map_or(JsValue::NULL, |s| JsValue::from_f64(f64::from(s))));
-    set(&props, "requestId", &opt_str(error.request_id()));
-    set(&props, "retryable", &JsValue::from_bool(error.retryable()));
-    set(&props, "hint", &JsValue::from_str(error.hint()));
-    let mut message = error.message();
+    let mut flags = u32::from(error.status().unwrap_or(0));
+    if error.retryable() {
+        flags |= RETRYABLE;
+    }
+    let mut texts = Texts::new(12);
+    texts.push_static(class_name(&error));
+    let message = error.message();
+    let (code, hint) = (error.code(), error.hint());
+    let request_id = error.request_id().map(ToOwned::to_owned);
     let (error, key) = match error {
         Error::OutcomeUnknown { idempotency_key, source } => {
-            set(&props, "outcomeUnknown", &JsValue::TRUE);
-            set(&props, "idempotencyKey", &JsValue::from_str(&idempotency_key));
-            (*source, true)
+            flags |= OUTCOME_UNKNOWN;
+            (*source, Some(idempotency_key))
         }
-        e => (e, false),
+        e => (e, None),
     };
-    if !key {
-        set(&props, "outcomeUnknown", &JsValue::FALSE);
-    }
+    texts.push_str(if message.is_empty() { error.code() } else { &message });
+    texts.push_static(code);
+    texts.push_static(hint);
+    texts.push_opt(request_id.as_deref());
+    texts.push_opt(key.as_deref());
+    let mut errors: &[FieldError] = &[];
     match &error {
         Error::Validation(v) => {
-            set(&props, "errors", &field_errors_to_js(&v.0, false));
-            set(&props, "field", &opt_str(v.0.first().map(|e| &*e.field)));
+            flags |= VALIDATION;
+            errors = &v.0;
         }
         Error::Api(api) => {
-            set(&props, "field", &opt_str(api.field.as_deref()));
-            set(&props, "serverCode", &opt_str(api.server_code.as_deref()));
-            if let Some(seconds) = api.retry_after {
-                set(&props, "retryAfter", &JsValue::from_f64(seconds as f64));
+            flags |= API;
+            texts.push_opt(api.field.as_deref());
+            texts.push_opt(api.server_code.as_deref());
+            match api.retry_after {
+                Some(seconds) => texts.push_number(seconds as f64),
+                None => texts.push_opt(None),
             }
         }
         _ => {}
     }
-    if let Error::Network { cause: Some(cause), .. } | Error::Aborted { cause: Some(cause), .. } = &error {
-        if let Some(js) = cause.0.downcast_ref::<JsValue>() {
-            set(&props, "cause", js);
+    if flags & API == 0 {
+        for _ in 0..3 {
+            texts.push_opt(None);
         }
     }
-    if message.is_empty() {
-        message = error.code().to_owned();
+    for e in errors {
+        texts.push(&e.field);
+        texts.push_static(e.code);
+        texts.push(&e.message);
     }
-    create_error(class_name(&error), &message, &props)
+    let mut cause = &JsValue::UNDEFINED;
+    if let Error::Network { cause: Some(c), .. } | Error::Aborted { cause: Some(c), .. } = &error {
+        if let Some(js) = c.0.downcast_ref::<JsValue>() {
+            flags |= CAUSE;
+            cause = js;
+        }
+    }
+    with_texts(create_error, cause, flags, &texts)
 }

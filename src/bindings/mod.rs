@@ -20,12 +20,13 @@ use crate::error::{Cause, Error, FieldError, ValidationErrors};
 use crate::flow::{Action, Core, Event, Flow};
 use crate::http::{Response, TransportError};
 use crate::limiter::{LocalLimiter, RateLimiter, WINDOW_MS};
+use crate::snapshot::Texts;
 use crate::validate::{
     validate_call_options, validate_client_options, validate_payment_id, validate_payment_request,
     validate_wait_options, Environment, PaymentId,
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
-use platform::{AbortSignal, JsObserver, JsPlatform, JsUrls};
+use platform::{get, in_browser, with_texts, AbortSignal, JsObserver, JsPlatform, JsUrls};
 
 type Inner = Core<JsPlatform, AnyLimiter>;
 
@@ -66,11 +67,15 @@ impl RateLimiter for AnyLimiter {
     }
 }
 
-#[wasm_bindgen(module = "/js/objects.js")]
-extern "C" {
-    /// `store[name](key, a, b)` when it is a function, ignoring what it
-    /// throws (`release(key, atMs)` passes `b` as NaN, which it ignores).
-    fn tell(store: &js_sys::Object, name: &str, key: &str, a: f64, b: f64);
+/// `store[name](key, a, b)` when it is a function, ignoring what it throws
+/// (`release(key, atMs)` passes `b` as NaN, which it ignores).
+fn tell(store: &js_sys::Object, name: &'static str, key: &str, a: f64, b: f64) {
+    let mut texts = Texts::new(4);
+    texts.push_static(name);
+    texts.push_str(key);
+    texts.push_number(a);
+    texts.push_number(b);
+    with_texts(platform::tell, store, 0, &texts);
 }
 
 /// One limiter per isolate and rate: every client with the same clientId
@@ -91,30 +96,6 @@ unsafe impl<T> Sync for Global<T> {}
 #[wasm_bindgen(skip_typescript)]
 pub struct PaymentClient {
     inner: Rc<Inner>,
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// `globalThis.valueOf()`, i.e. `Object.prototype.valueOf` called on the
-    /// global object, which returns it: `globalThis` through one plain
-    /// import (a `static` import costs a lazily initialised cell, and
-    /// `js_sys::global()` probes four names).
-    #[wasm_bindgen(js_namespace = globalThis, js_name = valueOf)]
-    fn global_this() -> JsValue;
-}
-
-/// A browser page: `window` is the global object and a `document` exists.
-fn in_browser() -> bool {
-    let g = global_this();
-    get(&g, "window") == g && get(&g, "document").is_object()
-}
-
-fn get(object: &JsValue, key: &str) -> JsValue {
-    if object.is_object() {
-        js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    }
 }
 
 fn invalid(field: &str, code: &'static str, message: &str) -> JsValue {
@@ -348,7 +329,7 @@ fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
 /// The message of a JS error and of its `cause` (Node's `fetch failed`
 /// hides the reason, e.g. ECONNREFUSED, there); `otherwise` without one.
 fn describe(error: &JsValue, otherwise: &str) -> String {
-    let text = |v: &JsValue, key: &str| get(v, key).as_string();
+    let text = |v: &JsValue, key: &'static str| get(v, key).as_string();
     let mut detail = text(error, "message").unwrap_or_else(|| otherwise.to_owned());
     let cause = get(error, "cause");
     if let Some(reason) = text(&cause, "code").or_else(|| text(&cause, "message")) {
@@ -363,7 +344,7 @@ fn describe(error: &JsValue, otherwise: &str) -> String {
 fn reject(error: Error, signal: Option<&AbortSignal>) -> JsValue {
     match (error, signal) {
         (Error::Aborted { operation, .. }, Some(s)) => {
-            error_to_js(Error::Aborted { operation, cause: Some(Cause(Box::new(s.reason()))) })
+            error_to_js(Error::Aborted { operation, cause: Some(Cause(Box::new(get(s, "reason")))) })
         }
         (e, _) => error_to_js(e),
     }

@@ -8,23 +8,27 @@ use core::cell::{RefCell, UnsafeCell};
 use wasm_bindgen::prelude::*;
 
 use crate::http::{Host, Observer, RequestEvent, ResponseEvent};
+use crate::snapshot::Texts;
 use crate::urls::{ParsedUrl, UrlParser};
 
 #[wasm_bindgen]
 extern "C" {
-    /// `crypto.getRandomValues`, looked up at call time: a missing `crypto`
-    /// throws a ReferenceError, caught like any other failure.
-    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
-    fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
-
     /// An `AbortSignal`.
     pub(crate) type AbortSignal;
     #[wasm_bindgen(method, getter)]
     pub(crate) fn aborted(this: &AbortSignal) -> bool;
-    #[wasm_bindgen(method, getter)]
-    pub(crate) fn reason(this: &AbortSignal) -> JsValue;
 }
 
+/// The signature of the functions of `js/objects.js` that read [`Texts`]:
+/// the memory, a value, a number, then the texts.
+type WithTexts<R> = fn(&JsValue, &JsValue, u32, *const f64, usize, *const u8, usize) -> R;
+
+// The functions of `js/objects.js`. Each has one of two wasm signatures,
+// (externref, externref, i32 x 5) -> f64 or -> externref, passing unused
+// arguments where it needs fewer: V8 before 12 (Node 20) compiles a wrapper
+// for each distinct import signature while it compiles the module, ~60 us
+// each on the bench machine (issue 6, cold start). `memory` is always this
+// instance's ([`memory`]).
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
     /// `new URL` of the `length` bytes of UTF-8 at `text`: the parts
@@ -32,10 +36,121 @@ extern "C" {
     /// `crate::urls::decode_parsed`), then, in the `room` bytes from `at`,
     /// its href when it differs from the text (or the parser's message).
     /// Returns the bytes written, -1 for none (the href is the text), or
-    /// -2 minus a room that is enough when it does not fit. `memory` is this
-    /// instance's.
+    /// -2 minus a room that is enough when it does not fit.
     #[wasm_bindgen(js_name = parseUrl)]
-    fn parse_url(memory: &JsValue, text: *const u8, length: usize, at: *mut f64, room: usize) -> f64;
+    fn parse_url(
+        memory: &JsValue,
+        unused: &JsValue,
+        text: *const u8,
+        length: usize,
+        at: *mut f64,
+        room: usize,
+        unused2: u32,
+    ) -> f64;
+    /// The top level of a value (the last one again when `again`): up to
+    /// `room` numbers written at `at`, its texts as UTF-8 into the `text_room`
+    /// bytes at `text_at`; returns the text's length in bytes, or -1 when
+    /// either does not fit (src/snapshot.rs).
+    pub(crate) fn snapshot(
+        memory: &JsValue,
+        value: &JsValue,
+        again: bool,
+        at: *mut f64,
+        room: usize,
+        text_at: *mut u8,
+        text_room: usize,
+    ) -> f64;
+    /// An object of `count` [`Texts`] (`text_length` bytes of them at
+    /// `text_at`) and `amount`, shaped as `convert::Shape` says.
+    pub(crate) fn result(
+        memory: &JsValue,
+        amount: &JsValue,
+        shape: u32,
+        at: *const f64,
+        count: usize,
+        text_at: *const u8,
+        text_length: usize,
+    ) -> JsValue;
+    /// Calls the hook `f` with the event of the texts method, path,
+    /// attempt, and for a `response` (1) also status (NaN: none),
+    /// durationMs and requestId, ignoring what it throws.
+    fn hook(
+        memory: &JsValue,
+        f: &JsValue,
+        response: u32,
+        at: *const f64,
+        count: usize,
+        text_at: *const u8,
+        text_length: usize,
+    ) -> f64;
+    /// `store[name](key, a, b)` of the texts name, key, a and b when it is a
+    /// function, ignoring what it throws.
+    pub(crate) fn tell(
+        memory: &JsValue,
+        store: &JsValue,
+        unused: u32,
+        at: *const f64,
+        count: usize,
+        text_at: *const u8,
+        text_length: usize,
+    ) -> f64;
+    /// `object[key]` when `object` is an object (else undefined), the key
+    /// the static text of `length` bytes at `key`; undefined when the read throws.
+    #[wasm_bindgen(js_name = get)]
+    fn get_static(
+        memory: &JsValue,
+        object: &JsValue,
+        key: *const u8,
+        length: usize,
+        unused: u32,
+        unused2: u32,
+        unused3: u32,
+    ) -> JsValue;
+    /// 1 in a browser page (`window` is the global object and a `document` exists), else 0.
+    #[wasm_bindgen(js_name = inBrowser)]
+    fn in_browser_js(memory: &JsValue, unused: &JsValue, a: u32, b: u32, c: u32, d: u32, e: u32) -> f64;
+    /// `crypto.getRandomValues` of the `length` bytes at `at`: 0, or -1 when it throws.
+    fn random(
+        memory: &JsValue,
+        unused: &JsValue,
+        at: *mut u8,
+        length: usize,
+        unused2: u32,
+        unused3: u32,
+        unused4: u32,
+    ) -> f64;
+}
+
+#[wasm_bindgen(module = "/js/errors.js")]
+extern "C" {
+    /// An instance of a `PayreqError` subclass (`convert::error_to_js`), of
+    /// the signature of `js/objects.js`'s functions.
+    #[wasm_bindgen(js_name = createError)]
+    pub(crate) fn create_error(
+        memory: &JsValue,
+        cause: &JsValue,
+        flags: u32,
+        at: *const f64,
+        count: usize,
+        text_at: *const u8,
+        text_length: usize,
+    ) -> JsValue;
+}
+
+/// Calls `f`, a function of `js/objects.js` that reads [`Texts`], with `value`, `n` and `texts`.
+pub(crate) fn with_texts<R>(f: WithTexts<R>, value: &JsValue, n: u32, texts: &Texts) -> R {
+    let (numbers, text) = (&texts.numbers, &texts.text);
+    f(memory(), value, n, numbers.as_ptr(), numbers.len() / 2, text.as_ptr(), text.len())
+}
+
+/// `object[key]` when `object` is an object, else (or when reading it throws) undefined.
+pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
+    get_static(memory(), object, key.as_ptr(), key.len(), 0, 0, 0)
+}
+
+/// A browser page: `window` is the global object and a `document` exists.
+pub(crate) fn in_browser() -> bool {
+    in_browser_js(&JsValue::UNDEFINED, &JsValue::UNDEFINED, 0, 0, 0, 0, 0) == 1.0
 }
 
 /// This instance's `WebAssembly.Memory`, for the calls that read or write
@@ -70,7 +185,7 @@ impl Host for JsPlatform {
         let (bytes, left) = &mut *pool;
         for b in buf.iter_mut() {
             if *left == 0 {
-                if get_random_values(bytes).is_err() {
+                if random(memory(), &JsValue::UNDEFINED, bytes.as_mut_ptr(), bytes.len(), 0, 0, 0) != 0.0 {
                     // No Web Crypto (it is in every runtime we support): still unique enough for jitter and keys.
                     for b in bytes.iter_mut() {
                         *b = (js_sys::Math::random() * 256.0) as u8;
@@ -91,34 +206,34 @@ pub(crate) struct JsObserver {
     pub(crate) on_response: Option<js_sys::Function>,
 }
 
-#[wasm_bindgen(module = "/js/objects.js")]
-extern "C" {
-    /// `f({ method, path, attempt })`, or with `response`
-    /// `f({ method, path, attempt, status, durationMs, requestId })` (a NaN
-    /// status and `None` as null), ignoring what it throws.
-    fn hook(
-        f: &js_sys::Function,
-        response: bool,
-        method: &str,
-        path: &str,
-        attempt: u32,
-        status: f64,
-        duration_ms: f64,
-        request_id: Option<&str>,
-    );
+impl JsObserver {
+    /// Calls `f` with the event of `texts` (see `hook`).
+    fn call(f: &js_sys::Function, response: bool, texts: &Texts) {
+        with_texts(hook, f, u32::from(response), texts);
+    }
 }
 
 impl Observer for JsObserver {
     fn on_request(&self, e: &RequestEvent) {
         if let Some(f) = &self.on_request {
-            hook(f, false, e.method, &e.path, e.attempt, f64::NAN, 0.0, None);
+            let mut texts = Texts::new(3);
+            texts.push_static(e.method);
+            texts.push_str(&e.path);
+            texts.push_number(f64::from(e.attempt));
+            Self::call(f, false, &texts);
         }
     }
 
     fn on_response(&self, e: &ResponseEvent) {
         if let Some(f) = &self.on_response {
-            let status = e.status.map_or(f64::NAN, f64::from);
-            hook(f, true, e.method, &e.path, e.attempt, status, e.duration_ms as f64, e.request_id.as_deref());
+            let mut texts = Texts::new(6);
+            texts.push_static(e.method);
+            texts.push_str(&e.path);
+            texts.push_number(f64::from(e.attempt));
+            texts.push_number(e.status.map_or(f64::NAN, f64::from));
+            texts.push_number(e.duration_ms as f64);
+            texts.push_opt(e.request_id.as_deref());
+            Self::call(f, true, &texts);
         }
     }
 }
@@ -141,12 +256,13 @@ impl UrlParser for JsUrls {
     fn parse(&self, text: &str) -> Result<ParsedUrl, String> {
         let memory = memory();
         let (mut at, mut room) = (URL_BUFFER.0.get().cast::<f64>(), 128 * 8);
-        let mut written = parse_url(memory, text.as_ptr(), text.len(), at, room);
+        let none = &JsValue::UNDEFINED;
+        let mut written = parse_url(memory, none, text.as_ptr(), text.len(), at, room, 0);
         let mut bigger: Vec<f64>;
         if written <= -2.0 {
             bigger = vec![0.0f64; (-2.0 - written) as usize / 8 + 1];
             (at, room) = (bigger.as_mut_ptr(), bigger.len() * 8);
-            written = parse_url(memory, text.as_ptr(), text.len(), at, room);
+            written = parse_url(memory, none, text.as_ptr(), text.len(), at, room, 0);
         }
         // SAFETY: `room` bytes (at least 40: JS asks for more than 32) at
         // `at`, in one of the buffers, which nothing else touches until this

@@ -164,3 +164,47 @@ async function startClosedPort() {
   await new Promise((r) => server.close(r));
   return port;
 }
+
+test("each kind of error has exactly its own properties, in a fixed order", async () => {
+  const own = (e) => Object.fromEntries(Object.keys(e).map((k) => [k, e[k]]));
+  const keys = (e) => Object.keys(e).join();
+  const base = "code,status,requestId,retryable,hint,outcomeUnknown";
+
+  let invalid;
+  try {
+    new PaymentClient({ clientId: "", clientSecret: CLIENT_SECRET, baseUrl: sandbox.url, bogus: 1 });
+  } catch (e) {
+    invalid = e;
+  }
+  assert.equal(keys(invalid), `${base},errors,field`);
+  assert.deepEqual(own(invalid), {
+    code: "validation_failed", status: null, requestId: null, retryable: false, hint: invalid.hint,
+    outcomeUnknown: false, errors: invalid.errors, field: "bogus",
+  });
+  assert.deepEqual(invalid.errors.map((e) => [e.field, e.code]), [["bogus", "unknown_field"], ["clientId", "client_id_invalid"]]);
+  assert.equal("cause" in invalid, false);
+
+  await sandbox.fault({ path: "/payment/request", method: "POST", count: 1, kind: "status", status: 429, retry_after: "7" });
+  const limited = await rejection(client.createPaymentRequest(order, { maxRetries: 0 }));
+  assert.equal(keys(limited), `${base},field,serverCode,retryAfter`);
+  assert.deepEqual(own(limited), {
+    code: "rate_limited", status: 429, requestId: limited.requestId, retryable: true, hint: limited.hint,
+    outcomeUnknown: false, field: null, serverCode: limited.serverCode, retryAfter: 7,
+  });
+  assert.match(limited.requestId, /^req_/);
+
+  await sandbox.fault({ path: "/payment/request", method: "POST", count: 1, kind: "status", status: 500 });
+  const unknown = await rejection(client.createPaymentRequest(order, { maxRetries: 0 }));
+  assert.equal(keys(unknown), `${base},idempotencyKey,field,serverCode`);
+  assert.equal(unknown.outcomeUnknown, true);
+  assert.match(unknown.idempotencyKey, UUID);
+  assert.equal(unknown.status, 500);
+
+  await sandbox.fault({ path: "/payment/request", method: "POST", count: 1, kind: "reset_before" });
+  const reset = await rejection(client.createPaymentRequest(order, { maxRetries: 0 }));
+  // The outcome of a create whose connection broke is unknown too; its cause is the platform's error.
+  assert.equal(keys(reset), `${base},idempotencyKey`);
+  assert.ok(reset.cause instanceof Error);
+  assert.equal(reset.status, null);
+  assert.equal(reset.requestId, null);
+});

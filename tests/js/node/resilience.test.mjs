@@ -298,3 +298,26 @@ test("a shared rate limiter (e.g. a Durable Object) replaces the in-isolate one"
   assert.ok(bad instanceof PayreqError && /rateLimiter\.reserve/.test(bad.message), bad.message);
   assert.throws(() => make({ rateLimiter: 5 }), /rateLimiter must be an object/);
 });
+
+test("without a working crypto.getRandomValues, idempotency keys still differ", async () => {
+  const real = Object.getOwnPropertyDescriptor(globalThis.crypto, "getRandomValues");
+  let calls = 0;
+  const client = make();
+  const ids = new Set();
+  Object.defineProperty(globalThis.crypto, "getRandomValues", {
+    value: () => {
+      calls++;
+      throw new Error("no Web Crypto here");
+    },
+    configurable: true,
+  });
+  try {
+    // 16 bytes a key from a pool of 256: at least one refill.
+    for (let i = 0; i < 20; i++) ids.add((await client.createPaymentRequest(order(`no-crypto-${i}`))).id);
+  } finally {
+    if (real) Object.defineProperty(globalThis.crypto, "getRandomValues", real);
+    else delete globalThis.crypto.getRandomValues;
+  }
+  assert.ok(calls >= 1, "the refill asked crypto first");
+  assert.equal(ids.size, 20, "twenty keys, twenty payment requests");
+});
