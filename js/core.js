@@ -89,6 +89,7 @@ function step(made, id, event, status, text, value) {
 
 // Events of `step`.
 const RESERVED = 1, WAITED = 2, TOKEN_FREE = 3, SENT = 4, FETCH_FAILED = 5, BODY_FAILED = 6, TIMED_OUT = 7, ABORTED = 8;
+const RESERVE_THREW = 9;
 
 /**
  * Resolves to what `arm(done)` passes `done`, or to ABORTED when `signal`
@@ -190,11 +191,13 @@ async function drive(inner, made, id, signal, options) {
     else if (action >= 0) event = await until(signal, (done) => clearTimeout.bind(null, setTimeout(done, action, WAITED)));
     else if (action === -1) event = await waitForToken(inner, signal);
     else {
-      event = RESERVED;
+      // The time the limiter answered (NaN when not a number), or what it threw.
       try {
         value = await options.rateLimiter.reserve(options.clientId, Date.now());
-        status = 1;
+        event = RESERVED;
+        status = typeof value === "number" ? value : NaN;
       } catch (e) {
+        event = RESERVE_THREW;
         value = e;
       }
     }

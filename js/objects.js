@@ -225,14 +225,19 @@ export function triples(t) {
 }
 
 /**
- * An object of `count` texts (see texts) and `amount`, by `shape`: 0
+ * An object of `count` texts (see texts), by `shape`: 0
  * `[{ field, code, message }]`, three texts an error; 1 the same as
- * `{ ok: false, errors }`; 2 `{ ok: true, value }` of the currency, the
- * redirectUrl and the referenceId; 3 the resource, whose last text, `raw`,
+ * `{ ok: false, errors }`; 2 `{ ok: true, value }` of the amount, the
+ * currency, the redirectUrl and the referenceId; 3 the resource (the
+ * amount first), whose last text, `raw`,
  * is JSON the core has already parsed once.
  */
-export function result(m, amount, shape, at, count, textAt, textLength) {
+export function result(m, _, shape, at, count, textAt, textLength) {
   const t = texts(m, at, count, textAt, textLength);
+  // Shapes 2 and 3 start with the amount: a number, null, or the decimal
+  // text of one beyond 2^53 - 1.
+  let amount = shape > 1 ? t.shift() : null;
+  if (typeof amount === "string") amount = BigInt(amount);
   if (shape === 2) return { ok: true, value: { amount, currency: t[0], redirectUrl: t[1], referenceId: t[2] } };
   if (shape === 3) {
     let raw = null;
@@ -298,13 +303,49 @@ export function inBrowser() {
   return g.window === g && typeof g.document === "object" && g.document !== null ? 1 : 0;
 }
 
-/** `crypto.getRandomValues` of the `n` bytes at byte `at`: 0, or -1 when it throws (no Web Crypto). */
+/**
+ * `crypto.getRandomValues` of the `n` bytes at byte `at`, or `Math.random`
+ * when it throws (no Web Crypto, which every runtime we support has): still
+ * unique enough for jitter and keys.
+ */
 export function random(m, _, at, n) {
+  views(m);
+  const b = bytes.subarray(at, at + n);
   try {
-    views(m);
-    crypto.getRandomValues(bytes.subarray(at, at + n));
-    return 0;
+    crypto.getRandomValues(b);
   } catch {
-    return -1;
+    for (let i = 0; i < n; i++) b[i] = Math.random() * 256;
   }
+}
+
+/** `Date.now()`. */
+export const now = Date.now;
+
+/** The `n` bytes of UTF-8 at byte `at` as a string, or as `new Error(string)` when `error` is 1. */
+export function string8(m, _, at, n, error) {
+  views(m);
+  const s = decoder.decode(bytes.subarray(at, at + n));
+  return error ? new Error(s) : s;
+}
+
+let held = ""; // the string of the last stringAt that did not fit
+
+/**
+ * Writes `o[key]` (`key` the static text of `keyLength` bytes at byte
+ * `keyAt`), when it is a string, as UTF-8 into the `room` bytes at byte
+ * `at`: returns the bytes written, -1 when it is not a string (or `o` not an
+ * object, or the read throws), or -2 minus a room that is enough, keeping
+ * the string for a call `again` with a bigger room (the getter runs once).
+ */
+export function stringAt(m, o, keyAt, keyLength, at, room, again) {
+  let s = held;
+  if (!again) {
+    s = get(m, o, keyAt, keyLength);
+    if (typeof s !== "string") return -1;
+  }
+  views(m);
+  const { read, written } = encoder.encodeInto(s, bytes.subarray(at, at + room));
+  if (read === s.length) return written;
+  held = s;
+  return -2 - 3 * s.length;
 }

@@ -20,15 +20,16 @@ enum Shape {
     Errors = 0,
     /// `{ ok: false, errors }`.
     Invalid = 1,
-    /// `{ ok: true, value: { amount, currency, redirectUrl, referenceId } }`.
+    /// `{ ok: true, value: { amount, currency, redirectUrl, referenceId } }`, the amount first.
     Valid = 2,
-    /// `{ id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw }`, raw parsed.
+    /// `{ id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw }`,
+    /// the amount first, raw parsed.
     Resource = 3,
 }
 
 /// `result` of `texts`.
-fn result_of(shape: Shape, amount: &JsValue, texts: &Texts) -> JsValue {
-    with_texts(result, amount, shape as u32, texts)
+fn result_of(shape: Shape, texts: &Texts) -> JsValue {
+    with_texts(result, &JsValue::UNDEFINED, shape as u32, texts)
 }
 
 /// Numbers in the snapshot buffer, then its text.
@@ -79,25 +80,31 @@ pub(crate) fn to_input(value: &JsValue) -> Input {
     }
 }
 
-/// A number when it is exact in a JS number, a BigInt beyond 2^53-1.
-fn integer(value: i64) -> JsValue {
+/// Appends an amount: a number when it is exact in a JS number, else its
+/// decimal text, which JS makes a BigInt (beyond 2^53-1).
+fn push_integer(texts: &mut Texts, value: i64) {
     if (value.unsigned_abs() as f64) <= MAX_SAFE_INTEGER {
-        JsValue::from_f64(value as f64)
+        texts.push_number(value as f64);
     } else {
-        js_sys::BigInt::from(value).into()
+        let digits = crate::text::decimal(value.unsigned_abs());
+        texts.push_str(&if value < 0 { crate::text::cat(&["-", &digits]) } else { digits });
     }
 }
 
 /// `{ id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw }`.
 pub(crate) fn payment_request_to_js(pr: &PaymentRequest) -> JsValue {
-    let mut texts = Texts::new(9);
+    let mut texts = Texts::new(10);
+    match pr.amount {
+        Some(amount) => push_integer(&mut texts, amount),
+        None => texts.push_opt(None),
+    }
     texts.push_str(&pr.id);
     texts.push_str(pr.status.as_str());
     for s in [&pr.currency, &pr.redirect_url, &pr.reference_id, &pr.checkout_url, &pr.created_at, &pr.expires_at] {
         texts.push_opt(s.as_deref());
     }
     texts.push_str(&pr.raw_json);
-    result_of(Shape::Resource, &pr.amount.map_or(JsValue::NULL, integer), &texts)
+    result_of(Shape::Resource, &texts)
 }
 
 /// `[{ field, code, message }]`, or `{ ok: false, errors }` when `result`.
@@ -108,21 +115,22 @@ fn field_errors_to_js(errors: &[FieldError], result: bool) -> JsValue {
         texts.push_static(e.code);
         texts.push(&e.message);
     }
-    result_of(if result { Shape::Invalid } else { Shape::Errors }, &JsValue::UNDEFINED, &texts)
+    result_of(if result { Shape::Invalid } else { Shape::Errors }, &texts)
 }
 
 /// `{ ok: true, value }` or `{ ok: false, errors }`.
 pub(crate) fn validation_result_to_js(result: Result<NewPaymentRequest, ValidationErrors>) -> JsValue {
     match result {
         Ok(r) => {
-            let mut texts = Texts::new(3);
+            let mut texts = Texts::new(4);
+            push_integer(&mut texts, r.amount() as i64);
             texts.push_static(r.currency());
             // The href of this validation's one parse: the last one, since
             // nothing has run in JS since (`js/objects.js` parseUrl keeps it
             // once the parser and its getters have run).
             texts.push_last_href();
             texts.push_opt(r.reference_id());
-            result_of(Shape::Valid, &integer(r.amount() as i64), &texts)
+            result_of(Shape::Valid, &texts)
         }
         Err(ValidationErrors(errors)) => field_errors_to_js(&errors, true),
     }

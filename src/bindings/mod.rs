@@ -26,7 +26,9 @@ use crate::validate::{
     validate_wait_options, Environment, PaymentId,
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
-use platform::{get, in_browser, with_texts, AbortSignal, JsObserver, JsPlatform, JsUrls};
+use platform::{
+    get, get_string, in_browser, js_error, js_string, with_texts, AbortSignal, JsObserver, JsPlatform, JsUrls,
+};
 
 type Inner = Core<JsPlatform, AnyLimiter>;
 
@@ -220,12 +222,13 @@ enum Slot {
 static FLOWS: Global<RefCell<Vec<Slot>>> = Global(RefCell::new(Vec::new()));
 
 /// What the JS driver saw since the last step of flow `id` (`event`: 0 start,
-/// 1 the limiter answered `value` (`status` 1) or threw it (0), 2 a wait
+/// 1 the limiter answered `status` (NaN when its answer was not a number), 2 a wait
 /// ended, 3 another flow was stepped (a token may have arrived), 4 a
 /// response: `status` and `text` (`retry-after`, `x-request-id`,
 /// `request-id` and the body, joined by NULs), 5 `fetch` threw `value`, 6
 /// reading the body threw `value` (`text`: the request id), 7 the attempt's
-/// time limit passed, 8 the caller's signal fired). Returns what to do next:
+/// time limit passed, 8 the caller's signal fired, 9 the limiter threw
+/// `value`). Returns what to do next:
 /// a number, ms to wait (-1: until another flow is stepped; -2: ask
 /// `rateLimiter.reserve(clientId, Date.now())`); a string, the request to
 /// send (the time limit in ms, the URL, the method, each header's name and
@@ -239,7 +242,7 @@ pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> R
     let index = id as usize;
     let taken = FLOWS.0.borrow_mut().get_mut(index).map(|slot| core::mem::replace(slot, Slot::Stepping));
     let Some(Slot::Held(mut running)) = taken else {
-        return Err(js_sys::Error::new("payreq: no such call in progress").into());
+        return Err(js_error("payreq: no such call in progress"));
     };
     let mut event = decode_event(event, status, &text, value);
     let (result, over) = loop {
@@ -276,7 +279,7 @@ pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> R
                 if let Some(body) = &request.body {
                     add(body);
                 }
-                break (Ok(JsValue::from(text)), false);
+                break (Ok(js_string(&text)), false);
             }
         }
     };
@@ -290,8 +293,8 @@ pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> R
 fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
     let status16 = status as u16;
     match event {
-        1 if status == 1.0 => Event::Reserved(Ok(value.as_f64().unwrap_or(f64::NAN))),
-        1 => Event::Reserved(Err(describe(&value, "rateLimiter.reserve threw"))),
+        1 => Event::Reserved(Ok(status)),
+        9 => Event::Reserved(Err(describe(&value, "rateLimiter.reserve threw"))),
         2 => Event::Waited,
         3 => Event::TokenFree,
         4 => {
@@ -329,7 +332,7 @@ fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
 /// The message of a JS error and of its `cause` (Node's `fetch failed`
 /// hides the reason, e.g. ECONNREFUSED, there); `otherwise` without one.
 fn describe(error: &JsValue, otherwise: &str) -> String {
-    let text = |v: &JsValue, key: &'static str| get(v, key).as_string();
+    let text = get_string;
     let mut detail = text(error, "message").unwrap_or_else(|| otherwise.to_owned());
     let cause = get(error, "cause");
     if let Some(reason) = text(&cause, "code").or_else(|| text(&cause, "message")) {

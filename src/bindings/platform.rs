@@ -109,7 +109,8 @@ extern "C" {
     /// 1 in a browser page (`window` is the global object and a `document` exists), else 0.
     #[wasm_bindgen(js_name = inBrowser)]
     fn in_browser_js(memory: &JsValue, unused: &JsValue, a: u32, b: u32, c: u32, d: u32, e: u32) -> f64;
-    /// `crypto.getRandomValues` of the `length` bytes at `at`: 0, or -1 when it throws.
+    /// `crypto.getRandomValues` of the `length` bytes at `at`, or
+    /// `Math.random` when it throws.
     fn random(
         memory: &JsValue,
         unused: &JsValue,
@@ -119,6 +120,62 @@ extern "C" {
         unused3: u32,
         unused4: u32,
     ) -> f64;
+    /// `Date.now()`.
+    fn now(a: &JsValue, b: &JsValue, c: u32, d: u32, e: u32, f: u32, g: u32) -> f64;
+    /// The `length` bytes of UTF-8 at `at` as a string, or as an `Error` of it when `error` is 1.
+    #[wasm_bindgen(js_name = string8)]
+    fn text(
+        memory: &JsValue,
+        unused: &JsValue,
+        at: *const u8,
+        length: usize,
+        error: u32,
+        unused2: u32,
+        unused3: u32,
+    ) -> JsValue;
+    /// `object[key]` as UTF-8 into the `room` bytes at `at` when it is a
+    /// string (the key the static text of `length` bytes at `key`): the
+    /// bytes written, -1 when it is not a string, or -2 minus a room that is
+    /// enough, for a call `again` (1) with that room.
+    #[wasm_bindgen(js_name = stringAt)]
+    fn string(
+        memory: &JsValue,
+        object: &JsValue,
+        key: *const u8,
+        length: usize,
+        at: *mut u8,
+        room: usize,
+        again: u32,
+    ) -> f64;
+}
+
+/// A JS string of `s`.
+pub(crate) fn js_string(s: &str) -> JsValue {
+    text(memory(), &JsValue::UNDEFINED, s.as_ptr(), s.len(), 0, 0, 0)
+}
+
+/// A JS `Error` with the message `s`.
+pub(crate) fn js_error(s: &str) -> JsValue {
+    text(memory(), &JsValue::UNDEFINED, s.as_ptr(), s.len(), 1, 0, 0)
+}
+
+/// `object[key]` when it is a string.
+pub(crate) fn get_string(object: &JsValue, key: &'static str) -> Option<String> {
+    let (mut buffer, mut written) = (Vec::new(), -66.0);
+    for again in 0..2 {
+        if written > -2.0 {
+            break;
+        }
+        buffer = vec![0u8; (-2.0 - written) as usize];
+        written = string(memory(), object, key.as_ptr(), key.len(), buffer.as_mut_ptr(), buffer.len(), again);
+    }
+    if written < 0.0 {
+        return None;
+    }
+    buffer.truncate(written as usize);
+    // SAFETY: JS wrote `written` bytes of UTF-8 there (TextEncoder's
+    // `encodeInto` writes whole chars), and no more than the room.
+    Some(unsafe { String::from_utf8_unchecked(buffer) })
 }
 
 #[wasm_bindgen(module = "/js/errors.js")]
@@ -173,7 +230,8 @@ static POOL: super::Global<RefCell<([u8; 256], usize)>> = super::Global(RefCell:
 
 impl Host for JsPlatform {
     fn now_ms(&self) -> u64 {
-        js_sys::Date::now() as u64
+        let none = &JsValue::UNDEFINED;
+        now(none, none, 0, 0, 0, 0, 0) as u64
     }
 
     /// From a pool of random bytes refilled 256 at a time: one
@@ -185,12 +243,7 @@ impl Host for JsPlatform {
         let (bytes, left) = &mut *pool;
         for b in buf.iter_mut() {
             if *left == 0 {
-                if random(memory(), &JsValue::UNDEFINED, bytes.as_mut_ptr(), bytes.len(), 0, 0, 0) != 0.0 {
-                    // No Web Crypto (it is in every runtime we support): still unique enough for jitter and keys.
-                    for b in bytes.iter_mut() {
-                        *b = (js_sys::Math::random() * 256.0) as u8;
-                    }
-                }
+                random(memory(), &JsValue::UNDEFINED, bytes.as_mut_ptr(), bytes.len(), 0, 0, 0);
                 *left = bytes.len();
             }
             *left -= 1;

@@ -296,6 +296,14 @@ test("a shared rate limiter (e.g. a Durable Object) replaces the in-isolate one"
   const broken = make({ rateLimiter: { reserve: () => "soon", release() {} } });
   const bad = await broken.getPaymentRequest(pr.id).catch((e) => e);
   assert.ok(bad instanceof PayreqError && /rateLimiter\.reserve/.test(bad.message), bad.message);
+  // A store that throws: its message (longer than the first buffer, not ASCII) and its cause's code.
+  const why = `the Durable Object is unreachable: ${"é".repeat(40)} (retry later)`;
+  const down = make({ rateLimiter: { reserve: async () => Promise.reject(new Error(why, { cause: { code: "E_DOWN" } })) } });
+  const failed = await down.getPaymentRequest(pr.id).catch((e) => e);
+  assert.ok(failed instanceof PayreqError && failed.code === "network_error", String(failed));
+  assert.ok(failed.message.includes(`the rate limiter failed: ${why} (E_DOWN)`), failed.message);
+  const quiet = make({ rateLimiter: { reserve: () => Promise.reject(42) } });
+  assert.match((await quiet.getPaymentRequest(pr.id).catch((e) => e)).message, /the rate limiter failed: rateLimiter.reserve threw/);
   assert.throws(() => make({ rateLimiter: 5 }), /rateLimiter must be an object/);
 });
 
