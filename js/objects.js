@@ -236,15 +236,14 @@ export function result(m, _, shape, at, count, textAt, textLength) {
   const t = texts(m, at, count, textAt, textLength);
   // Shapes 2 and 3 start with the amount: a number, null, or the decimal
   // text of one beyond 2^53 - 1.
-  let amount = shape > 1 ? t.shift() : null;
-  if (typeof amount === "string") amount = BigInt(amount);
-  if (shape === 2) return { ok: true, value: { amount, currency: t[0], redirectUrl: t[1], referenceId: t[2] } };
+  const amount = shape < 2 || typeof t[0] !== "string" ? t[0] : BigInt(t[0]);
+  if (shape === 2) return { ok: true, value: { amount, currency: t[1], redirectUrl: t[2], referenceId: t[3] } };
   if (shape === 3) {
     let raw = null;
     try {
-      raw = JSON.parse(t[8]);
+      raw = JSON.parse(t[9]);
     } catch {}
-    const [id, status, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt] = t;
+    const [, id, status, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt] = t;
     return { id, status, amount, currency, redirectUrl, referenceId, checkoutUrl, createdAt, expiresAt, raw };
   }
   const errors = triples(t);
