@@ -327,6 +327,11 @@ export function string8(m, _, at, n, error) {
   return error ? new Error(s) : s;
 }
 
+/** The number `n` (an i32). */
+export function int(m, _, n) {
+  return n;
+}
+
 let held = ""; // the string of the last stringAt that did not fit
 
 /**

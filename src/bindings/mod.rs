@@ -27,7 +27,7 @@ use crate::validate::{
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
 use platform::{
-    get, get_string, in_browser, js_error, js_string, with_texts, AbortSignal, JsObserver, JsPlatform, JsUrls,
+    get, get_string, in_browser, js_error, js_int, js_string, with_texts, AbortSignal, JsObserver, JsPlatform, JsUrls,
 };
 
 type Inner = Core<JsPlatform, AnyLimiter>;
@@ -253,9 +253,10 @@ pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> R
                 let result = result.map(|pr| payment_request_to_js(&pr)).map_err(|e| reject(e, signal.as_ref()));
                 break (result, true);
             }
-            Action::Wait(ms) => break (Ok(JsValue::from_f64(ms as f64)), false),
-            Action::WaitToken => break (Ok(JsValue::from_f64(-1.0)), false),
-            Action::Reserve(_) => break (Ok(JsValue::from_f64(-2.0)), false),
+            // Waits are bounded by the call's time limits (a day at most), far below i32::MAX ms.
+            Action::Wait(ms) => break (Ok(js_int(ms.min(i32::MAX as u64) as i32)), false),
+            Action::WaitToken => break (Ok(js_int(-1)), false),
+            Action::Reserve(_) => break (Ok(js_int(-2)), false),
             Action::Send { request, timeout_ms } => {
                 // No NUL can be in the URL (a parsed URL's href), a header name,
                 // the JSON body or the validated idempotency key; a token with

@@ -133,6 +133,8 @@ extern "C" {
         unused2: u32,
         unused3: u32,
     ) -> JsValue;
+    /// The number `n`.
+    fn int(memory: &JsValue, unused: &JsValue, n: i32, a: u32, b: u32, c: u32, d: u32) -> JsValue;
     /// `object[key]` as UTF-8 into the `room` bytes at `at` when it is a
     /// string (the key the static text of `length` bytes at `key`): the
     /// bytes written, -1 when it is not a string, or -2 minus a room that is
@@ -152,6 +154,11 @@ extern "C" {
 /// A JS string of `s`.
 pub(crate) fn js_string(s: &str) -> JsValue {
     text(memory(), &JsValue::UNDEFINED, s.as_ptr(), s.len(), 0, 0, 0)
+}
+
+/// A JS number of `n`.
+pub(crate) fn js_int(n: i32) -> JsValue {
+    int(memory(), &JsValue::UNDEFINED, n, 0, 0, 0, 0)
 }
 
 /// A JS `Error` with the message `s`.
