@@ -349,7 +349,6 @@ export function stringAt(m, o, keyAt, keyLength, at, room, again) {
   }
   views(m);
   const { read, written } = encoder.encodeInto(s, bytes.subarray(at, at + room));
-  if (read === s.length) return written;
-  held = s;
-  return -2 - 3 * s.length;
+  held = read === s.length ? "" : s;
+  return held ? -2 - 3 * s.length : written;
 }
