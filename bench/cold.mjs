@@ -9,19 +9,20 @@ import { BENCH, median, pairedRatio, shuffled } from "./lib.mjs";
 
 export const CONTESTANTS = ["empty", "payreq", "stripe", "openai"];
 
-function once(name) {
+function once(name, node) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [path.join(BENCH, "cold", `${name}.mjs`)], { cwd: BENCH, stdio: "ignore" });
+  const r = spawnSync(node, [path.join(BENCH, "cold", `${name}.mjs`)], { cwd: BENCH, stdio: "ignore" });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`cold/${name}.mjs exited with ${r.status ?? r.signal}`);
   return ms;
 }
 
-export function measureColdStart({ rounds = 30, warmup = 3 } = {}) {
-  for (let i = 0; i < warmup; i++) for (const name of shuffled(CONTESTANTS)) once(name);
+/** `node`: the binary every contestant runs with (the bench's own by default). */
+export function measureColdStart({ rounds = 30, warmup = 3, node = process.execPath } = {}) {
+  for (let i = 0; i < warmup; i++) for (const name of shuffled(CONTESTANTS)) once(name, node);
   const samples = Object.fromEntries(CONTESTANTS.map((n) => [n, []]));
-  for (let i = 0; i < rounds; i++) for (const name of shuffled(CONTESTANTS)) samples[name].push(once(name));
-  const out = { rounds };
+  for (let i = 0; i < rounds; i++) for (const name of shuffled(CONTESTANTS)) samples[name].push(once(name, node));
+  const out = { rounds, node: spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim() };
   for (const name of CONTESTANTS) {
     out[name] = {
       medianMs: median(samples[name]),
