@@ -296,10 +296,14 @@ export function get(m, o, at, n) {
   }
 }
 
-/** 1 in a browser page (`window` is the global object and a `document` exists), else 0. */
+/** 1 in a browser page (`window` is the global object and a `document` exists), else 0 (also when reading them throws). */
 export function inBrowser() {
   const g = globalThis;
-  return g.window === g && typeof g.document === "object" && g.document !== null ? 1 : 0;
+  try {
+    return g.window === g && typeof g.document === "object" && g.document !== null ? 1 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -317,8 +321,10 @@ export function random(m, _, at, n) {
   }
 }
 
-/** `Date.now()`. */
-export const now = Date.now;
+/** `Date.now()`, looked up at each call (fake timers replace it). */
+export function now() {
+  return Date.now();
+}
 
 /** The `n` bytes of UTF-8 at byte `at` as a string, or as `new Error(string)` when `error` is 1. */
 export function string8(m, _, at, n, error) {

@@ -21,3 +21,15 @@ test("dangerouslyAllowBrowser: true lets tests against a local sandbox through",
 test("validation needs no secret and works in the page", () => {
   assert.equal(validatePaymentRequest({ amount: 1, currency: "USD", redirectUrl: "https://a.example/" }).ok, true);
 });
+
+test("a global whose window getter throws is not a browser page, and nothing breaks", () => {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, "window");
+  Object.defineProperty(globalThis, "window", { get() { throw new Error("no window here"); }, configurable: true });
+  try {
+    assert.ok(new PaymentClient(options), "constructed: the secret is not refused");
+    assert.equal(validatePaymentRequest({ amount: 1, currency: "USD", redirectUrl: "https://a.example/" }).ok, true);
+  } finally {
+    Object.defineProperty(globalThis, "window", saved);
+  }
+  assert.throws(() => new PaymentClient(options), ValidationError, "a browser page again once window is back");
+});

@@ -51,6 +51,23 @@ test("one token serves many calls; an expired token is replaced transparently", 
   assert.equal(after.tokens_issued, mid.tokens_issued + 1, "exactly one new token after the 401");
 });
 
+test("the token cache reads Date.now at each call, so fake timers can expire a token", async () => {
+  // Its own client without a limiter: the limiter's log would hold a send two hours ahead of
+  // the restored clock (a backward step of the clock delays the next sends by the step).
+  const own = new PaymentClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, baseUrl: sandbox.url, rateLimit: 0 });
+  const pr = await own.createPaymentRequest(order);
+  const before = await sandbox.counters();
+  const realNow = Date.now;
+  Date.now = () => realNow() + 2 * 3600 * 1000; // two hours on: past any token's expires_in
+  try {
+    assert.equal((await own.getPaymentRequest(pr.id)).id, pr.id);
+  } finally {
+    Date.now = realNow;
+  }
+  const after = await sandbox.counters();
+  assert.equal(after.tokens_issued, before.tokens_issued + 1, "a new token, asked for before any 401");
+});
+
 test("the amount is sent as given, in the smallest unit, including bigints", async () => {
   const big = await client.createPaymentRequest({ ...order, amount: 2n ** 62n, referenceId: undefined });
   assert.equal(big.amount, 2n ** 62n);
