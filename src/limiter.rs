@@ -44,16 +44,62 @@ pub struct SlidingWindow {
     window_ms: u64,
     // Lists, not ring buffers: they hold a few entries, and Vec's code is
     // already in the wasm (a VecDeque would add ~1 KB).
-    /// Send times, each with [`NOT_SENT`], [`IN_FLIGHT`] or its answer's time.
+    /// Send times, each with [`NOT_SENT`], [`IN_FLIGHT`] or its answer's time,
+    /// on the log's own clock ([`SlidingWindow::clock`]).
     log: Vec<(u64, u64)>,
     rtts: Vec<u64>,
+    /// The latest time seen, on the log's clock.
+    seen: u64,
+    /// How far the log's clock is ahead of the caller's: the sum of the
+    /// caller's steps back so far.
+    shift: u64,
+    /// The shifts before the latest steps back, oldest first: slots handed
+    /// out before a step are found under those.
+    shifts: Vec<u64>,
 }
+
+/// How many shifts are kept to find slots handed out before the latest
+/// steps back of the clock.
+const SHIFTS_KEPT: usize = 4;
 
 impl SlidingWindow {
     /// At most `limit` sends in any half-open window `[t, t + window_ms)`.
     /// A `limit` of 0 disables limiting.
     pub fn new(limit: u32, window_ms: u64) -> Self {
-        Self { limit, window_ms, log: Vec::new(), rtts: Vec::new() }
+        Self { limit, window_ms, log: Vec::new(), rtts: Vec::new(), seen: 0, shift: 0, shifts: Vec::new() }
+    }
+
+    /// `now_ms` of the caller's clock (the wall clock) on the log's, which
+    /// never goes back: when the caller's steps back (an NTP correction, a
+    /// fake clock undone), the step is added to the shift, so the sends the
+    /// log holds stay as recent as they were instead of moving into the
+    /// future, where they would hold every later send back by the step.
+    fn clock(&mut self, now_ms: u64) -> u64 {
+        let now = now_ms.saturating_add(self.shift);
+        if now < self.seen {
+            if self.shifts.len() == SHIFTS_KEPT {
+                self.shifts.remove(0);
+            }
+            self.shifts.push(self.shift);
+            self.shift += self.seen - now;
+            return self.seen;
+        }
+        self.seen = now;
+        now
+    }
+
+    /// The log's index of the reservation handed out as `at_ms`, under the
+    /// shift or one of those kept.
+    fn find(&self, at_ms: u64) -> Option<usize> {
+        let mut shifts = self.shifts.iter();
+        let mut shift = self.shift;
+        loop {
+            let at = at_ms.saturating_add(shift);
+            if let Some(j) = self.log.iter().position(|&e| e == (at, NOT_SENT)) {
+                return Some(j);
+            }
+            shift = *shifts.next()?;
+        }
     }
 
     /// The spacing assumed for a send whose answer has not come yet: the
@@ -92,6 +138,9 @@ impl SlidingWindow {
     /// Records that a request sent at `sent_ms` got its response (or gave up)
     /// at `done_ms`.
     pub fn completed(&mut self, sent_ms: u64, done_ms: u64) {
+        // On the log's clock; only `reserve` and `confirm` move it (an answer's
+        // time is not the caller's now in every test of this file).
+        let (sent_ms, done_ms) = (sent_ms.saturating_add(self.shift), done_ms.saturating_add(self.shift));
         // The round trip widens the spacing assumed for requests still in
         // flight. Twice `limit` are kept: a longer memory only slows every
         // send after one slow answer.
@@ -115,6 +164,7 @@ impl SlidingWindow {
         if self.limit == 0 {
             return now_ms;
         }
+        let (caller_now, now_ms) = (now_ms, self.clock(now_ms));
         let (window_ms, spacing) = (self.window_ms, self.spacing());
         // Sends that can no longer share a window with a future one.
         self.log.retain(|&e| e.1 == NOT_SENT || frees(e, window_ms, spacing) > now_ms);
@@ -126,7 +176,8 @@ impl SlidingWindow {
         // recent answer rather than by the answers of the sends before it.
         let at = now_ms.max(self.log.last().map_or(0, |e| e.0)).max(self.earliest(false, window_ms));
         self.log.push((at, NOT_SENT));
-        at
+        // Back on the caller's clock: `at` is at least its now on the log's.
+        caller_now.saturating_add(at - now_ms)
     }
 
     /// Called when the slot `at_ms` comes due, before sending, at `now_ms`.
@@ -137,8 +188,9 @@ impl SlidingWindow {
     /// `limit` real sends may still share a window with it (answers and
     /// round trips seen since the reservation may have moved that).
     pub fn confirm(&mut self, at_ms: u64, now_ms: u64) -> u64 {
-        let Some(j) = self.log.iter().position(|&e| e == (at_ms, NOT_SENT)) else { return at_ms };
-        let mut due = at_ms;
+        let (caller_now, now_ms) = (now_ms, self.clock(now_ms));
+        let Some(j) = self.find(at_ms) else { return at_ms };
+        let mut due = self.log[j].0;
         if j > 0 {
             due = due.max(self.log[j - 1].0);
         }
@@ -146,17 +198,17 @@ impl SlidingWindow {
             due = self.earliest(true, self.spacing());
             if due <= now_ms {
                 self.log[j] = (now_ms, IN_FLIGHT);
-                return now_ms;
+                return caller_now;
             }
         }
         self.log[j].0 = due;
-        due
+        caller_now.saturating_add(due - now_ms)
     }
 
     /// Gives back a reservation that will not be used (its caller gave up
     /// while waiting). Removing a send never breaks the limit for the others.
     pub fn release(&mut self, at_ms: u64) {
-        if let Some(i) = self.log.iter().rposition(|&e| e == (at_ms, NOT_SENT)) {
+        if let Some(i) = self.find(at_ms) {
             self.log.remove(i);
         }
     }
@@ -300,6 +352,35 @@ mod tests {
         sends.extend((0..4).map(|_| w.reserve(999)));
         assert_eq!(&sends[5..], [1_000, 1_001, 1_002, 1_003]);
         assert_eq!(max_in_window(&sends, 1_000), 5);
+    }
+
+    #[test]
+    fn a_clock_stepped_back_holds_no_send_back_by_the_step() {
+        const HOUR: u64 = 3_600_000;
+        let mut w = SlidingWindow::new(5, 1_000);
+        // Five sends at 10 000 on a clock an hour ahead (a fake clock, or one NTP will correct),
+        // answered 50 ms later, and a slot handed out after them.
+        for _ in 0..5 {
+            let at = w.reserve(HOUR + 10_000);
+            assert_eq!(w.confirm(at, HOUR + 10_000), HOUR + 10_000);
+            w.completed(HOUR + 10_000, HOUR + 10_050);
+        }
+        let queued = w.reserve(HOUR + 10_100);
+        assert_eq!(queued, HOUR + 11_050, "a window after the five answers");
+        // The clock goes back an hour, 100 ms later. The five sends stay 100 ms old, not an hour
+        // ahead: the next slot is the queued one's, 950 ms on, not an hour and 950 ms on.
+        let next = w.reserve(10_200);
+        assert_eq!(next, 11_150);
+        // The slot handed out before the step is still found, and goes when its time comes.
+        assert_eq!(w.confirm(queued, 11_100), 11_150, "not due yet: 50 ms more");
+        assert_eq!(w.confirm(11_150, 11_150), 11_150);
+        assert_eq!(w.confirm(next, 11_150), 11_150);
+        // Still five at most in any window of the log's clock: one more waits for the window.
+        let more: Vec<u64> = (0..4).map(|_| w.reserve(11_160)).collect();
+        assert_eq!(more, [11_160, 11_160, 11_160, 12_150]);
+        // A slot given back after the step is found too.
+        w.release(more[3]);
+        assert_eq!(w.reserve(11_170), 12_150);
     }
 
     #[test]

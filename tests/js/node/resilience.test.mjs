@@ -329,3 +329,20 @@ test("without a working crypto.getRandomValues, idempotency keys still differ", 
   assert.ok(calls >= 1, "the refill asked crypto first");
   assert.equal(ids.size, 20, "twenty keys, twenty payment requests");
 });
+
+test("a wall clock stepped back an hour (a fake clock undone) does not hold the next calls back", async () => {
+  // rateLimit 4: a limiter of its own (one per rate in an isolate), so no other test shares its log.
+  const client = make({ rateLimit: 4, totalTimeoutMs: 10_000 });
+  const realNow = Date.now;
+  Date.now = () => realNow() + 3_600_000;
+  try {
+    for (let i = 0; i < 5; i++) await client.createPaymentRequest(order(`clock-ahead-${i}`));
+  } finally {
+    Date.now = realNow;
+  }
+  // Six sends (the token and five creates) an hour "ahead": without the limiter's own clock
+  // the next sends would wait for that hour (here: a TimeoutError after 10 s).
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) await client.createPaymentRequest(order(`clock-back-${i}`));
+  assert.ok(since(t0) < 3_000, `five creates after the step took ${Math.round(since(t0))} ms`);
+});
