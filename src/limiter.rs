@@ -189,7 +189,10 @@ impl SlidingWindow {
     /// round trips seen since the reservation may have moved that).
     pub fn confirm(&mut self, at_ms: u64, now_ms: u64) -> u64 {
         let (caller_now, now_ms) = (now_ms, self.clock(now_ms));
-        let Some(j) = self.find(at_ms) else { return at_ms };
+        // A slot not found (one handed out before more steps of the clock
+        // than are kept, or matched by another's lookup across a step) is
+        // replaced by a new one, so that no send goes unrecorded.
+        let Some(j) = self.find(at_ms) else { return self.reserve(caller_now) };
         let mut due = self.log[j].0;
         if j > 0 {
             due = due.max(self.log[j - 1].0);
@@ -507,25 +510,33 @@ mod tests {
         prop_oneof![4 => (0u64..700).prop_map(Step::Reserve), 1 => any::<usize>().prop_map(Step::Abort)]
     }
 
-    /// Reserves a slot after each of `gaps` (ms) on one clock; each slot's
-    /// timer fires the next of `late` ms late and confirms it. A request that
-    /// goes takes the next of `trips`: `None` is never answered, `Some((rtt,
-    /// percent))` reaches the server `percent`% into a round trip of `rtt` ms,
-    /// whose answer is reported before a timer due at the same time fires.
-    /// Returns the arrival times.
+    /// Reserves a slot after each of `gaps` (ms); each slot's timer fires
+    /// the next of `late` ms late and confirms it. A request that goes takes
+    /// the next of `trips`: `None` is never answered, `Some((rtt, percent))`
+    /// reaches the server `percent`% into a round trip of `rtt` ms, whose
+    /// answer is reported before a timer due at the same time fires. The
+    /// limiter is given the caller's clock, which from real time `step.0` on
+    /// is `step.1` ms behind (a step back); timers wait real time, as long as
+    /// the slot was ahead of that clock. Returns the arrival times and the
+    /// longest wait of a request from its reservation to its send, both in
+    /// real time.
     fn arrivals(
         w: &mut SlidingWindow,
         gaps: &[u64],
         trips: &mut dyn Iterator<Item = Option<(u64, u64)>>,
         late: &mut dyn Iterator<Item = u64>,
-    ) -> Vec<u64> {
-        // Pending events in time order: (time, 0 an answer / 1 a timer, send time or slot).
-        let mut events: Vec<(u64, u8, u64)> = Vec::new();
-        let add = |events: &mut Vec<(u64, u8, u64)>, e: (u64, u8, u64)| {
+        step: (u64, u64),
+    ) -> (Vec<u64>, u64) {
+        // The caller's clock starts late enough (like ms since the epoch) for any step here.
+        let wall = |t: u64| 5_000_000 + t - if t >= step.0 { step.1 } else { 0 };
+        // Pending events in real-time order: (time, 0 an answer / 1 a timer,
+        // send time or slot on the caller's clock, when it was reserved).
+        let mut events: Vec<(u64, u8, u64, u64)> = Vec::new();
+        let add = |events: &mut Vec<(u64, u8, u64, u64)>, e: (u64, u8, u64, u64)| {
             let at = events.partition_point(|x| (x.0, x.1) <= (e.0, e.1));
             events.insert(at, e);
         };
-        let (mut arrivals, mut clock) = (Vec::new(), 0);
+        let (mut arrivals, mut clock, mut longest) = (Vec::new(), 0, 0);
         let mut now = 0;
         let times: Vec<u64> = gaps
             .iter()
@@ -535,30 +546,33 @@ mod tests {
             })
             .collect();
         for until in times.into_iter().map(Some).chain([None]) {
-            while let Some(&(time, kind, at)) = events.first().filter(|e| until.is_none_or(|u| e.0 <= u)) {
+            while let Some(&(time, kind, at, since)) = events.first().filter(|e| until.is_none_or(|u| e.0 <= u)) {
                 events.remove(0);
                 clock = clock.max(time);
+                let now = wall(clock);
                 if kind == 0 {
-                    w.completed(at, clock);
+                    w.completed(at, now);
                     continue;
                 }
-                let due = w.confirm(at, clock);
-                if due > clock {
-                    add(&mut events, (due + late.next().unwrap_or(0), 1, due));
+                let due = w.confirm(at, now);
+                if due > now {
+                    add(&mut events, (clock + (due - now) + late.next().unwrap_or(0), 1, due, since));
                     continue;
                 }
+                longest = longest.max(clock - since);
                 let trip = trips.next().flatten();
                 arrivals.push(clock + trip.map_or(0, |(rtt, percent)| rtt * percent / 100));
                 if let Some((rtt, _)) = trip {
-                    add(&mut events, (clock + rtt, 0, clock));
+                    add(&mut events, (clock + rtt, 0, now, 0));
                 }
             }
             let Some(until) = until else { break };
             clock = clock.max(until);
-            let slot = w.reserve(clock);
-            add(&mut events, (slot + late.next().unwrap_or(0), 1, slot));
+            let now = wall(clock);
+            let slot = w.reserve(now);
+            add(&mut events, (clock + (slot - now) + late.next().unwrap_or(0), 1, slot, clock));
         }
-        arrivals
+        (arrivals, longest)
     }
 
     proptest! {
@@ -568,7 +582,7 @@ mod tests {
         #[test]
         fn late_timers_never_put_more_than_the_limit_in_a_window(limit in 1u32..6, gaps in prop::collection::vec(0u64..400, 1..60), lateness in prop::collection::vec(0u64..300, 120)) {
             let mut w = SlidingWindow::new(limit, 1_000);
-            let sends = arrivals(&mut w, &gaps, &mut core::iter::repeat(None), &mut lateness.iter().copied().cycle());
+            let (sends, _) = arrivals(&mut w, &gaps, &mut core::iter::repeat(None), &mut lateness.iter().copied().cycle(), (u64::MAX, 0));
             prop_assert!(max_in_window(&sends, 1_000) <= limit as usize, "{sends:?}");
         }
 
@@ -584,8 +598,41 @@ mod tests {
         ) {
             let mut w = SlidingWindow::new(limit, 1_000);
             let mut trips = trips.iter().copied().map(Some).cycle();
-            let arrived = arrivals(&mut w, &gaps, &mut trips, &mut lateness.iter().copied().cycle());
+            let (arrived, _) = arrivals(&mut w, &gaps, &mut trips, &mut lateness.iter().copied().cycle(), (u64::MAX, 0));
             prop_assert!(max_in_window(&arrived, 1_000) <= limit as usize, "{arrived:?}");
+        }
+
+        /// The caller's clock steps back at any moment, by a little or by an
+        /// hour: no request waits for the step (at most, per request queued,
+        /// a window and the longest round trip, and its timers' lateness),
+        /// and the arrivals never put more than N in a real window that
+        /// starts more than a window before the step or over 4 s after it.
+        /// Around the step they may: an answer that came across it is timed
+        /// by a clock that paused there, so it may count as earlier than it
+        /// was (README, "Rate limit").
+        #[test]
+        fn a_clock_stepped_back_keeps_the_limit_and_stalls_nothing(
+            limit in 1u32..6,
+            gaps in prop::collection::vec(0u64..400, 1..40),
+            trips in prop::collection::vec((0u64..=1_000, 0u64..=100), 60),
+            lateness in prop::collection::vec(0u64..50, 60),
+            at in 0u64..8_000,
+            back in prop_oneof![0u64..5_000, 3_000_000u64..4_000_000],
+        ) {
+            let mut w = SlidingWindow::new(limit, 1_000);
+            let mut trips = trips.iter().copied().map(Some).cycle();
+            let (arrived, longest) = arrivals(&mut w, &gaps, &mut trips, &mut lateness.iter().copied().cycle(), (at, back));
+            let mut sorted = arrived.clone();
+            sorted.sort_unstable();
+            for (i, &start) in sorted.iter().enumerate() {
+                if start + 1_000 > at && start < at + 4_000 {
+                    continue;
+                }
+                let n = sorted[i..].iter().take_while(|&&t| t < start + 1_000).count();
+                prop_assert!(n <= limit as usize, "{n} arrivals from {start}: {sorted:?}");
+            }
+            let bound = gaps.len() as u64 * (1_000 + MAX_RTT_MS + 50);
+            prop_assert!(longest <= bound, "a request waited {longest} ms (bound {bound})");
         }
 
         /// No schedule ever puts more than N sends in a window, whatever the
