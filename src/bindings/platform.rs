@@ -61,10 +61,11 @@ extern "C" {
         text_room: usize,
     ) -> f64;
     /// An object of `count` [`Texts`] (`text_length` bytes of them at
-    /// `text_at`) and `amount`, shaped as `convert::Shape` says.
+    /// `text_at`), shaped as `convert::Shape` says (an amount is the first
+    /// of them).
     pub(crate) fn result(
         memory: &JsValue,
-        amount: &JsValue,
+        unused: &JsValue,
         shape: u32,
         at: *const f64,
         count: usize,
