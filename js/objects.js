@@ -1,7 +1,10 @@
-// Plain-object plumbing for the wasm core (src/bindings/convert.rs): an input's
-// top level as one string (a throwing getter or Proxy trap reads as
-// unreadable), and the result objects, each built in one call instead of one
-// Reflect.set per property. No rule lives here: the core decides everything.
+// Plain-object plumbing for the wasm core (src/bindings/convert.rs,
+// platform.rs): an input's top level as one string (a throwing getter or
+// Proxy trap reads as unreadable); the result objects, hook events and the
+// shared limiter's calls, each built in one call from a block of texts
+// (js/errors.js builds the error objects the same way); and the host's
+// `URL`, random bytes, clock, properties and globals. No rule lives here:
+// the core decides everything.
 //
 // Every function the wasm imports from here has one of two signatures, in
 // wasm terms (externref, externref, i32 x 5) -> f64 or -> externref, with
