@@ -333,10 +333,9 @@ fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
 /// The message of a JS error and of its `cause` (Node's `fetch failed`
 /// hides the reason, e.g. ECONNREFUSED, there); `otherwise` without one.
 fn describe(error: &JsValue, otherwise: &str) -> String {
-    let text = get_string;
-    let mut detail = text(error, "message").unwrap_or_else(|| otherwise.to_owned());
+    let mut detail = get_string(error, "message").unwrap_or_else(|| otherwise.to_owned());
     let cause = get(error, "cause");
-    if let Some(reason) = text(&cause, "code").or_else(|| text(&cause, "message")) {
+    if let Some(reason) = get_string(&cause, "code").or_else(|| get_string(&cause, "message")) {
         detail.push_str(" (");
         detail.push_str(&reason);
         detail.push(')');

@@ -27,8 +27,8 @@ type WithTexts<R> = fn(&JsValue, &JsValue, u32, *const f64, usize, *const u8, us
 // (externref, externref, i32 x 5) -> f64 or -> externref, passing unused
 // arguments where it needs fewer: V8 before 12 (Node 20) compiles a wrapper
 // for each distinct import signature while it compiles the module, ~60 us
-// each on the bench machine (issue 6, cold start). `memory` is always this
-// instance's ([`memory`]).
+// each on the bench machine (issue 6, cold start). A `memory` argument is
+// this instance's ([`memory`]); `now` and `inBrowser` take none.
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
     /// `new URL` of the `length` bytes of UTF-8 at `text`: the parts
@@ -109,7 +109,7 @@ extern "C" {
     ) -> JsValue;
     /// 1 in a browser page (`window` is the global object and a `document` exists), else 0.
     #[wasm_bindgen(js_name = inBrowser)]
-    fn in_browser_js(memory: &JsValue, unused: &JsValue, a: u32, b: u32, c: u32, d: u32, e: u32) -> f64;
+    fn in_browser_js(unused: &JsValue, unused2: &JsValue, a: u32, b: u32, c: u32, d: u32, e: u32) -> f64;
     /// `crypto.getRandomValues` of the `length` bytes at `at`, or
     /// `Math.random` when it throws.
     fn random(
