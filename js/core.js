@@ -146,7 +146,9 @@ async function send(text, signal) {
 }
 
 // Flows waiting for another flow's token request, per client: woken after
-// any other step of a flow of that client (the core says if they must wait more).
+// any other step of a flow of that client (the core says if they must wait
+// more), or by their own timer at the bound the core gave (the call's
+// deadline, or the fetch's lease: src/flow.rs).
 const WAITERS = new WeakMap();
 
 function wake(inner) {
@@ -158,12 +160,16 @@ function wake(inner) {
   }
 }
 
-function waitForToken(inner, signal) {
+function waitForToken(inner, signal, ms) {
   return until(signal, (done) => {
+    const timer = setTimeout(done, ms, TOKEN_FREE);
     const list = WAITERS.get(inner) ?? [];
     list.push(done);
     WAITERS.set(inner, list);
-    return () => list.splice(list.indexOf(done) >>> 0, 1);
+    return () => {
+      clearTimeout(timer);
+      list.splice(list.indexOf(done) >>> 0, 1);
+    };
   });
 }
 
@@ -181,7 +187,7 @@ async function drive(inner, made, id, signal, options) {
     try {
       action = step(made, id, event, status, text, value);
     } finally {
-      if (action !== -1) wake(inner);
+      if (!(action < -1)) wake(inner);
     }
     status = 0;
     text = "";
@@ -189,7 +195,7 @@ async function drive(inner, made, id, signal, options) {
     if (typeof action === "string") [event, status = 0, text = "", value] = await send(action, signal);
     else if (typeof action !== "number") return action;
     else if (action >= 0) event = await until(signal, (done) => clearTimeout.bind(null, setTimeout(done, action, WAITED)));
-    else if (action === -1) event = await waitForToken(inner, signal);
+    else if (action < -1) event = await waitForToken(inner, signal, -2 - action);
     else {
       // The time the limiter answered (NaN when not a number), or what it threw.
       try {

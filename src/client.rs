@@ -104,11 +104,14 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
                     Either::Left(()) => Event::Waited,
                     Either::Right(()) => Event::Aborted,
                 },
-                Action::WaitToken => {
+                Action::WaitToken(ms) => {
                     let free = poll_fn(|cx| if core.token_busy(cx.waker()) { Poll::Pending } else { Poll::Ready(()) });
-                    match race(pin!(free), pin!(signal.aborted())).await {
-                        Either::Left(()) => Event::TokenFree,
-                        Either::Right(()) => Event::Aborted,
+                    let sleep = pin!(core.platform.sleep(ms));
+                    let aborted = pin!(signal.aborted());
+                    let first = race(pin!(free), pin!(race(sleep, aborted))).await;
+                    match first {
+                        Either::Right(Either::Right(())) => Event::Aborted,
+                        _ => Event::TokenFree,
                     }
                 }
                 Action::Send { request, timeout_ms } => {

@@ -33,6 +33,10 @@ use crate::wire::{self, PaymentRequest};
 pub const POLL_INITIAL_MS: u64 = 1_000;
 /// The longest pause between two polls of `wait_for_payment`.
 pub const POLL_MAX_MS: u64 = 5_000;
+/// How long past what it said it would wait for (its send's time limit, a
+/// pause) the flow fetching the token may stay silent before a flow waiting
+/// for the token takes the fetch over (docs/waits.md).
+pub const TOKEN_LEASE_SLACK_MS: u64 = 1_000;
 
 /// What the flows of one client share: the options, the clock and
 /// randomness, the rate limiter, the hooks and the token cache.
@@ -42,8 +46,11 @@ pub struct Core<P, L> {
     pub(crate) limiter: L,
     pub(crate) observer: Option<Box<dyn Observer>>,
     token: RefCell<Option<CachedToken>>,
-    /// A flow is fetching a token: the others wait ([`Action::WaitToken`]).
-    token_busy: Cell<bool>,
+    /// The token request in flight, if any: its number and its lease (ms
+    /// since the epoch), until which the others wait ([`Action::WaitToken`]).
+    token_flight: Cell<Option<(u32, u64)>>,
+    /// Token requests started, which numbers them.
+    token_fetches: Cell<u32>,
     /// Wakers of Rust drivers waiting for the token.
     token_waiters: RefCell<Vec<Waker>>,
 }
@@ -57,21 +64,27 @@ impl<P: Host, L> Core<P, L> {
             limiter,
             observer: None,
             token: RefCell::new(None),
-            token_busy: Cell::new(false),
+            token_flight: Cell::new(None),
+            token_fetches: Cell::new(0),
             token_waiters: RefCell::new(Vec::new()),
         }
     }
 
     /// Whether a flow is fetching a token; when not, `waker` is not kept.
     pub(crate) fn token_busy(&self, waker: &Waker) -> bool {
-        if self.token_busy.get() {
+        let busy = self.token_flight.get().is_some();
+        if busy {
             self.token_waiters.borrow_mut().push(waker.clone());
         }
-        self.token_busy.get()
+        busy
     }
 
-    fn release_token(&self) {
-        self.token_busy.set(false);
+    /// Token request `fetch` is over: the single flight is free unless
+    /// another flow took it over since (then `fetch` had outlived its lease).
+    fn release_token(&self, fetch: u32) {
+        if self.token_flight.get().is_some_and(|(n, _)| n == fetch) {
+            self.token_flight.set(None);
+        }
         let waiters = core::mem::take(&mut *self.token_waiters.borrow_mut());
         for waker in waiters {
             waker.wake();
@@ -124,7 +137,8 @@ pub enum Event {
     Reserved(Result<f64, String>),
     /// The wait of [`Action::Wait`] is over.
     Waited,
-    /// After [`Action::WaitToken`]: a flow stopped fetching a token.
+    /// After [`Action::WaitToken`]: the token may have arrived, or the
+    /// wait's bound passed; the flow looks again.
     TokenFree,
     /// The answer to [`Action::Send`].
     Sent(Result<Response, TransportError>),
@@ -147,10 +161,13 @@ pub enum Action<'a> {
     /// or [`Event::Aborted`].
     Wait(u64),
     /// Another flow is fetching the token: step this one with
-    /// [`Event::TokenFree`] once that flow has been stepped (a Rust driver:
-    /// once its waker is woken), or with [`Event::Aborted`]. If the token is
-    /// still being fetched, it answers `WaitToken` again.
-    WaitToken,
+    /// [`Event::TokenFree`] within this many ms (the call's deadline, or the
+    /// fetch's lease), or sooner: once that flow has been stepped (a Rust
+    /// driver: once its waker is woken), or on a poll of the driver's own
+    /// (a Worker: docs/waits.md); or with [`Event::Aborted`]. If the token
+    /// is still being fetched, it answers `WaitToken` again; once the lease
+    /// has passed, this flow takes the fetch over.
+    WaitToken(u64),
     /// Send `request`, aborting it after `timeout_ms` ([`Event::TimedOut`]) or
     /// when the caller's signal fires ([`Event::Aborted`]); else
     /// [`Event::Sent`] with the whole response.
@@ -169,7 +186,7 @@ pub enum Action<'a> {
 enum Next {
     Reserve(u64),
     Wait(u64),
-    WaitToken,
+    WaitToken(u64),
     Send(u64),
     Done(PaymentRequest),
 }
@@ -192,10 +209,9 @@ enum Goal {
 /// Where a flow is: what it waits for, or what it does next.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Stage {
-    /// The API request needs a token: from the cache, or fetched.
+    /// The API request needs a token: from the cache, fetched, or (in
+    /// [`Action::WaitToken`]) another flow's.
     Token,
-    /// Waiting for another flow's token request.
-    TokenWait,
     /// An attempt begins: a slot from the limiter.
     Reserve,
     /// Waiting for a limiter that answers asynchronously.
@@ -242,8 +258,9 @@ pub struct Flow {
     ambiguous: bool,
     /// The 401 replay was spent.
     replayed: bool,
-    /// This flow is fetching the token (the others wait).
-    fetching_token: bool,
+    /// The number of the token request this flow is fetching (the others
+    /// wait); 0 when none.
+    fetching_token: u32,
     /// The token the API request carries.
     token: Option<AccessToken>,
     exchange: Option<Exchange>,
@@ -297,7 +314,7 @@ impl Flow {
             limits: Limits { policy: RetryPolicy::default(), timeout_ms: 0, deadline: None },
             ambiguous: false,
             replayed: false,
-            fetching_token: false,
+            fetching_token: 0,
             token: None,
             exchange: None,
             stage: Stage::Token,
@@ -313,10 +330,7 @@ impl Flow {
             match self.advance(core, event, aborted) {
                 Ok(next) => break next,
                 Err(error) => {
-                    if self.fetching_token {
-                        self.fetching_token = false;
-                        core.release_token();
-                    }
+                    self.release_token(core);
                     let in_token = self.exchange.take().is_some_and(|e| e.token);
                     match error {
                         // A token the API refuses is dropped and the call
@@ -337,10 +351,20 @@ impl Flow {
                 }
             }
         };
+        let fetch = self.fetching_token;
+        if core.token_flight.get().is_some_and(|(n, _)| n == fetch) {
+            // The fetch's lease: until this flow is stepped again, and some slack.
+            let ms = match next {
+                Next::Wait(ms) | Next::Send(ms) => ms,
+                _ => self.limits.timeout_ms,
+            };
+            let lease = core.platform.now_ms().saturating_add(ms).saturating_add(TOKEN_LEASE_SLACK_MS);
+            core.token_flight.set(Some((fetch, lease)));
+        }
         match next {
             Next::Reserve(now) => Action::Reserve(now),
             Next::Wait(ms) => Action::Wait(ms),
-            Next::WaitToken => Action::WaitToken,
+            Next::WaitToken(ms) => Action::WaitToken(ms),
             Next::Done(pr) => {
                 self.stage = Stage::Over;
                 Action::Done(Ok(pr))
@@ -368,24 +392,28 @@ impl Flow {
             let happened = event.take();
             match self.stage {
                 Stage::Token => {
+                    let now = core.platform.now_ms();
                     if let Some(token) = core.cached_token() {
                         self.exchange = Some(self.exchange_for(core, Some(&token)));
                         self.token = Some(token);
-                    } else if core.token_busy.get() {
-                        self.stage = Stage::TokenWait;
-                        return Ok(Next::WaitToken);
+                    } else if let Some((_, lease)) = core.token_flight.get().filter(|&(_, lease)| lease > now) {
+                        // Another flow's fetch: wait for it, up to its lease
+                        // and never past this call's deadline.
+                        let ms = lease - now;
+                        return match self.remaining(core) {
+                            Some(0) => Err(self.deadline_error()),
+                            left => Ok(Next::WaitToken(left.map_or(ms, |left| left.min(ms)))),
+                        };
                     } else {
-                        self.fetching_token = true;
-                        core.token_busy.set(true);
+                        // No fetch, or one that outlived its lease (its flow is
+                        // no longer stepped: a cancelled Worker request): ours.
+                        let fetch = core.token_fetches.get().wrapping_add(1).max(1);
+                        core.token_fetches.set(fetch);
+                        core.token_flight.set(Some((fetch, now)));
+                        self.fetching_token = fetch;
                         self.exchange = Some(self.exchange_for(core, None));
                     }
                     self.stage = Stage::Reserve;
-                }
-                Stage::TokenWait => {
-                    if core.token_busy.get() {
-                        return Ok(Next::WaitToken);
-                    }
-                    self.stage = Stage::Token;
                 }
                 Stage::Reserve => {
                     if aborted {
@@ -566,8 +594,7 @@ impl Flow {
             let cached = auth::decode_token(&value, core.platform.now_ms())
                 .map_err(|e| decode_error(Operation::Token, response, e.message()))?;
             *core.token.borrow_mut() = Some(cached);
-            self.fetching_token = false;
-            core.release_token();
+            self.release_token(core);
             self.stage = Stage::Token;
             return Ok(None);
         }
@@ -583,6 +610,14 @@ impl Flow {
         }
         self.stage = Stage::Paused;
         Ok(Some(Next::Wait(pause)))
+    }
+
+    /// Ends this flow's token request, if it has one.
+    fn release_token<P: Host, L>(&mut self, core: &Core<P, L>) {
+        if self.fetching_token != 0 {
+            core.release_token(self.fetching_token);
+            self.fetching_token = 0;
+        }
     }
 
     /// The request of the exchange to run next: the token request, or the
@@ -881,12 +916,112 @@ mod tests {
         let core = Core::new(config(), &clock, LocalLimiter::new(0, 1_000));
         let (mut first, mut second) = (get(&core), get(&core));
         assert_eq!(sent(first.step(&core, Event::Start, false)).0, "https://api.example.com/oauth/token");
-        assert!(matches!(second.step(&core, Event::Start, false), Action::WaitToken));
+        assert!(matches!(second.step(&core, Event::Start, false), Action::WaitToken(_)));
         // Woken while the token request is still in flight: it waits again.
-        assert!(matches!(second.step(&core, Event::TokenFree, false), Action::WaitToken));
+        assert!(matches!(second.step(&core, Event::TokenFree, false), Action::WaitToken(_)));
         assert_eq!(sent(first.step(&core, ok(TOKEN), false)).1, "Bearer tok");
         let (url, authorization) = sent(second.step(&core, Event::TokenFree, false));
         assert!(url.ends_with(ID) && authorization == "Bearer tok", "{url} {authorization}");
+    }
+
+    fn with_total(total_ms: u64) -> CallOptions {
+        CallOptions { total_timeout_ms: Some(total_ms), ..CallOptions::default() }
+    }
+
+    fn token_wait(action: Action<'_>) -> u64 {
+        match action {
+            Action::WaitToken(ms) => ms,
+            other => panic!("expected a wait for the token, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_wait_for_anothers_token_ends_at_the_callers_deadline() {
+        let clock = Clock(Cell::new(0));
+        let core = Core::new(config(), &clock, LocalLimiter::new(0, 1_000));
+        let id = validate_payment_id(&ID.into()).unwrap();
+        // The fetch: 30 s of time limit, so a lease of 31 s.
+        let mut fetcher = get(&core);
+        assert_eq!(sent(fetcher.step(&core, Event::Start, false)).0, "https://api.example.com/oauth/token");
+        let input = Input::Object(vec![
+            ("amount".into(), Input::Number(1999.0)),
+            ("currency".into(), "usd".into()),
+            ("redirectUrl".into(), "https://shop.example/return".into()),
+        ]);
+        let request = crate::validate::validate_payment_request(&input, &crate::NativeUrls).unwrap();
+        let mut create = Flow::create(&core, &request, &with_total(500));
+        let mut waiting = Flow::wait(&core, &id, 1_000);
+        let mut patient = get(&core);
+        assert_eq!(token_wait(create.step(&core, Event::Start, false)), 500);
+        assert_eq!(token_wait(waiting.step(&core, Event::Start, false)), 1_000);
+        assert_eq!(token_wait(patient.step(&core, Event::Start, false)), 31_000);
+        clock.0.set(200);
+        assert_eq!(token_wait(create.step(&core, Event::TokenFree, false)), 300);
+        clock.0.set(500);
+        match create.step(&core, Event::TokenFree, false) {
+            Action::Done(Err(Error::Timeout { operation: Operation::CreatePaymentRequest, timeout_ms: 500 })) => {}
+            other => panic!("{other:?}"),
+        }
+        clock.0.set(1_000);
+        match waiting.step(&core, Event::TokenFree, false) {
+            Action::Done(Err(Error::Timeout { operation: Operation::GetPaymentRequest, timeout_ms: 1_000 })) => {}
+            other => panic!("{other:?}"),
+        }
+        // An abort ends a wait at once; the fetch goes on and serves the rest.
+        match patient.step(&core, Event::Aborted, true) {
+            Action::Done(Err(Error::Aborted { .. })) => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(sent(fetcher.step(&core, ok(TOKEN), false)).1, "Bearer tok");
+        assert_eq!(sent(get(&core).step(&core, Event::Start, false)).1, "Bearer tok");
+    }
+
+    #[test]
+    fn a_fetch_that_outlives_its_lease_is_taken_over() {
+        let clock = Clock(Cell::new(0));
+        let core = Core::new(config(), &clock, LocalLimiter::new(0, 1_000));
+        let short = CallOptions { timeout_ms: Some(2_000), ..CallOptions::default() };
+        let id = validate_payment_id(&ID.into()).unwrap();
+        // Its lease: its send's 2 s time limit and the slack.
+        let mut lost = Flow::get(&core, &id, &short);
+        sent(lost.step(&core, Event::Start, false));
+        let mut second = get(&core);
+        assert_eq!(token_wait(second.step(&core, Event::Start, false)), 2_000 + TOKEN_LEASE_SLACK_MS);
+        // The fetching flow is never stepped again (a cancelled Worker request).
+        clock.0.set(2_000 + TOKEN_LEASE_SLACK_MS);
+        assert_eq!(sent(second.step(&core, Event::TokenFree, false)).0, "https://api.example.com/oauth/token");
+        let mut third = get(&core);
+        assert_eq!(token_wait(third.step(&core, Event::Start, false)), 30_000 + TOKEN_LEASE_SLACK_MS);
+        // The first fetch answers after all: its token serves, and the
+        // second fetch still holds the single flight until it ends.
+        clock.0.set(3_500);
+        assert_eq!(sent(lost.step(&core, ok(TOKEN), false)).1, "Bearer tok");
+        assert_eq!(sent(third.step(&core, Event::TokenFree, false)).1, "Bearer tok");
+        assert!(core.token_flight.get().is_some());
+        assert_eq!(sent(second.step(&core, ok(TOKEN), false)).1, "Bearer tok");
+        assert!(core.token_flight.get().is_none());
+    }
+
+    #[test]
+    fn a_fetch_waiting_for_its_slot_or_backing_off_extends_its_lease() {
+        let clock = Clock(Cell::new(0));
+        let store = Store::default();
+        let core = Core::new(config(), &clock, &store);
+        let mut fetcher = get(&core);
+        let mut waiter = get(&core);
+        // Asking an asynchronous limiter: bounded by the attempt's time limit.
+        assert!(matches!(fetcher.step(&core, Event::Start, false), Action::Reserve(0)));
+        assert_eq!(token_wait(waiter.step(&core, Event::Start, false)), 30_000 + TOKEN_LEASE_SLACK_MS);
+        // The slot is 40 s away: the lease covers the wait for it.
+        assert!(matches!(fetcher.step(&core, Event::Reserved(Ok(40_000.0)), false), Action::Wait(40_000)));
+        assert_eq!(token_wait(waiter.step(&core, Event::TokenFree, false)), 40_000 + TOKEN_LEASE_SLACK_MS);
+        clock.0.set(40_000);
+        sent(fetcher.step(&core, Event::Waited, false));
+        // A 503: the back-off (jitter 0: the shortest) is covered too.
+        let unavailable = Event::Sent(Ok(Response { status: 503, headers: vec![], body: String::new() }));
+        clock.0.set(40_100);
+        let Action::Wait(back_off) = fetcher.step(&core, unavailable, false) else { panic!("expected a back-off") };
+        assert_eq!(token_wait(waiter.step(&core, Event::TokenFree, false)), back_off + TOKEN_LEASE_SLACK_MS);
     }
 
     #[test]

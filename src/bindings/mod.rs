@@ -223,14 +223,15 @@ static FLOWS: Global<RefCell<Vec<Slot>>> = Global(RefCell::new(Vec::new()));
 
 /// What the JS driver saw since the last step of flow `id` (`event`: 0 start,
 /// 1 the limiter answered `status` (NaN when its answer was not a number), 2 a wait
-/// ended, 3 another flow was stepped (a token may have arrived), 4 a
+/// ended, 3 a wait for the token ended (it may have arrived), 4 a
 /// response: `status` and `text` (`retry-after`, `x-request-id`,
 /// `request-id` and the body, joined by NULs), 5 `fetch` threw `value`, 6
 /// reading the body threw `value` (`text`: the request id), 7 the attempt's
 /// time limit passed, 8 the caller's signal fired, 9 the limiter threw
 /// `value`). Returns what to do next:
-/// a number, ms to wait (-1: until another flow is stepped; -2: ask
-/// `rateLimiter.reserve(clientId, Date.now())`); a string, the request to
+/// a number, ms to wait (-1: ask `rateLimiter.reserve(clientId,
+/// Date.now())`; -2 - n: for the token another flow is fetching, at most n
+/// ms, then step with 3 (docs/waits.md)); a string, the request to
 /// send (the time limit in ms, the URL, the method, each header's name and
 /// value, and the body if there is one, joined by NULs); an object, the
 /// payment request the call resolves to.
@@ -255,8 +256,8 @@ pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> R
             }
             // Waits are bounded by the call's time limits (a day at most), far below i32::MAX ms.
             Action::Wait(ms) => break (Ok(js_int(ms.min(i32::MAX as u64) as i32)), false),
-            Action::WaitToken => break (Ok(js_int(-1)), false),
-            Action::Reserve(_) => break (Ok(js_int(-2)), false),
+            Action::Reserve(_) => break (Ok(js_int(-1)), false),
+            Action::WaitToken(ms) => break (Ok(js_int(-2 - ms.min(1 << 30) as i32)), false),
             Action::Send { request, timeout_ms } => {
                 // No NUL can be in the URL (a parsed URL's href), a header name,
                 // the JSON body or the validated idempotency key; a token with
