@@ -147,9 +147,13 @@ async function send(text, signal) {
 
 // Flows waiting for another flow's token request, per client: woken after
 // any other step of a flow of that client (the core says if they must wait
-// more), or by their own timer at the bound the core gave (the call's
-// deadline, or the fetch's lease: src/flow.rs).
+// more), or by their own timer at the bound the core gave (docs/waits.md).
 const WAITERS = new WeakMap();
+
+// In a Worker (js/workerd.js) a request must not wait on a promise that
+// another request settles: there a waiter only polls, on its own timer.
+let polling = false;
+export const pollForToken = () => (polling = true);
 
 function wake(inner) {
   const waiters = WAITERS.get(inner);
@@ -163,6 +167,7 @@ function wake(inner) {
 function waitForToken(inner, signal, ms) {
   return until(signal, (done) => {
     const timer = setTimeout(done, ms, TOKEN_FREE);
+    if (polling) return () => clearTimeout(timer);
     const list = WAITERS.get(inner) ?? [];
     list.push(done);
     WAITERS.set(inner, list);
@@ -178,7 +183,7 @@ function waitForToken(inner, signal, ms) {
  * `made`) until it resolves or throws. `options`: the client's.
  */
 async function drive(inner, made, id, signal, options) {
-  let event = 0, status = 0, text = "", value, action;
+  let event = 0, status = 0, text = "", value, action, poll = 5;
   // The first step in a microtask, after the call has returned its promise:
   // a hook it runs (onRequest) may start calls of its own without recursing.
   await undefined;
@@ -195,8 +200,11 @@ async function drive(inner, made, id, signal, options) {
     if (typeof action === "string") [event, status = 0, text = "", value] = await send(action, signal);
     else if (typeof action !== "number") return action;
     else if (action >= 0) event = await until(signal, (done) => clearTimeout.bind(null, setTimeout(done, action, WAITED)));
-    else if (action < -1) event = await waitForToken(inner, signal, -2 - action);
-    else {
+    else if (action < -1) {
+      // At most -2 - action ms; polling, after 10, 20, 40, 80, then every 100 ms.
+      poll = polling ? Math.min(poll * 2, 100) : Infinity;
+      event = await waitForToken(inner, signal, Math.min(-2 - action, poll));
+    } else {
       // The time the limiter answered (NaN when not a number), or what it threw.
       try {
         value = await options.rateLimiter.reserve(options.clientId, Date.now());

@@ -3,9 +3,12 @@
 // time); it is instantiated on first use, inside a request, so nothing runs at
 // global scope (Workers forbid I/O and randomness there).
 import module from "./payreq_bg.wasm";
-import { setSource } from "./core.js";
+import { pollForToken, setSource } from "./core.js";
 
 setSource(() => module);
+// A request waits only on its own timers and I/O: a call waiting for the
+// token another request is fetching polls for it (docs/waits.md).
+pollForToken();
 
 export { PaymentClient, validatePaymentRequest } from "./core.js";
 export * from "./errors.js";

@@ -1,6 +1,7 @@
 // workerd, two ways, with the packed tarball:
 //  1. miniflare (under Node 22) runs the conformance Worker (workerd/worker.mjs)
-//     with the package's files as modules and the .wasm as CompiledWasm;
+//     with the package's files as modules and the .wasm as CompiledWasm, then
+//     the concurrency checks of workerd/concurrency.mjs;
 //  2. as users ship: a copy of examples/cloudflare-worker gets the tarball,
 //     `wrangler deploy --dry-run --outdir` bundles the conformance Worker and
 //     the example itself, and each bundle runs in a bare `workerd serve`.
@@ -25,6 +26,13 @@ const viaMiniflare = await run(BIN.node22, [
 tally.absorb("workerd-miniflare", viaMiniflare, STEPS);
 const mfEntry = /^# entry: (.*)$/m.exec(viaMiniflare.out)?.[1] ?? "";
 tally.record('workerd-miniflare: "payreq" is the workerd.js entry of the installed tarball', mfEntry === "./workerd.js", `entry: ${mfEntry}`);
+
+// 1b. the Workers request model: module-scoped clients, concurrent cold requests
+// in several isolates, and a request whose token fetch was cancelled (issue 16).
+const concurrency = await run(BIN.node22, [
+  path.join(ROOT, "tests/runtimes/workerd/concurrency.mjs"), path.join(fixture, "node_modules/payreq"), sandbox.url, "3",
+], { env });
+tally.absorb("workerd-concurrency", concurrency, 3 * 4 + 3);
 
 // 2. wrangler bundles, run in workerd
 const project = path.join(ROOT, "target/tmp/cloudflare-worker");
