@@ -17,8 +17,15 @@
 // of a call (validation, argument conversion) is retried once on the fresh
 // instance, since nothing has been sent yet. Clients made before the reset
 // rebuild their wasm half from the options they were constructed with. Calls
-// that were in flight on the old instance reject with the trap.
+// that were in flight on the old instance, and a call that traps twice,
+// reject with a typed error made here (`internal`: the failed instance cannot
+// be trusted to describe its own failure, and a fresh one may fail again): a
+// `PayreqError` with code `internal_error` and the trap as its cause, and, for
+// a create whose request was sent, `outcomeUnknown` with its idempotency key,
+// so that the caller's retry with that key cannot create a second payment
+// request. No trap reaches a caller as a bare `WebAssembly.RuntimeError`.
 import * as glue from "./payreq.js";
+import { PayreqError } from "./errors.js";
 
 let source; // () => WebAssembly.Module | BufferSource, set by the entry
 let ready = false; // the glue holds a live instance
@@ -58,6 +65,25 @@ export const isReady = () => ready;
 
 const isTrap = (e) => typeof WebAssembly !== "undefined" && e instanceof WebAssembly.RuntimeError;
 
+/**
+ * A `PayreqError` made in JS, of the shape the core's have: for a call
+ * abandoned because payreq's instance failed (`cause`, the trap), and for a
+ * freed client. `key`: the idempotency key of a create whose request was sent.
+ */
+function jsError(message, code, hint, cause, key) {
+  const props = { code, status: null, requestId: null, retryable: !!cause, hint, outcomeUnknown: !!key };
+  if (key) props.idempotencyKey = key;
+  if (cause) props.cause = cause;
+  return new PayreqError(message, props);
+}
+
+const HINT = "payreq recovered from an internal failure (see cause): retry, and please report it";
+
+function internal(trap, key) {
+  const retry = key ? `: retry with idempotencyKey "${key}" (the payment request may exist)` : "";
+  return jsError(`payreq failed inside (${trap?.message})${retry}`, "internal_error", HINT, trap, key);
+}
+
 /** Runs `fn` against a live instance; a trap marks the instance broken. */
 function guarded(fn) {
   for (let attempt = 0; ; attempt++) {
@@ -68,7 +94,7 @@ function guarded(fn) {
       if (!isTrap(e)) throw e;
       broken = true;
       lastTrap = e;
-      if (attempt === 1) throw e;
+      if (attempt === 1) throw internal(e);
     }
   }
 }
@@ -182,8 +208,9 @@ function waitForToken(inner, signal, ms) {
  * Performs the actions of flow `id` of `inner` (made in instance generation
  * `made`) until it resolves or throws. `options`: the client's.
  */
-async function drive(inner, made, id, signal, options) {
+async function drive(inner, made, id, signal, options, create) {
   let event = 0, status = 0, text = "", value, action, poll = 5;
+  let key; // a create's Idempotency-Key, once its request was sent
   // The first step in a microtask, after the call has returned its promise:
   // a hook it runs (onRequest) may start calls of its own without recursing.
   await undefined;
@@ -191,14 +218,20 @@ async function drive(inner, made, id, signal, options) {
     action = undefined;
     try {
       action = step(made, id, event, status, text, value);
+    } catch (e) {
+      // The instance that held this flow trapped (now or in another call).
+      throw isTrap(e) || made !== generation ? internal(e, key) : e;
     } finally {
       if (!(action < -1)) wake(inner);
     }
     status = 0;
     text = "";
     value = undefined;
-    if (typeof action === "string") [event, status = 0, text = "", value] = await send(action, signal);
-    else if (typeof action !== "number") return action;
+    if (typeof action === "string") {
+      const at = create && key === undefined ? action.indexOf(KEY) : -1;
+      if (at >= 0) key = action.slice(at + KEY.length).split("\0", 1)[0];
+      [event, status = 0, text = "", value] = await send(action, signal);
+    } else if (typeof action !== "number") return action;
     else if (action >= 0) event = await until(signal, (done) => clearTimeout.bind(null, setTimeout(done, action, WAITED)));
     else if (action < -1) {
       // At most -2 - action ms; polling, after 10, 20, 40, 80, then every 100 ms.
@@ -218,6 +251,21 @@ async function drive(inner, made, id, signal, options) {
   }
 }
 
+// Where a send's text (see send) holds a create's idempotency key: the header
+// name as the core writes it, between NULs.
+const KEY = "\0idempotency-key\0";
+
+/** The caller's own `signal` option (never one inherited from a prototype). */
+function signalOf(options) {
+  try {
+    return options !== null && typeof options === "object" && Object.hasOwn(options, "signal")
+      ? options.signal ?? undefined
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts call `kind` (0 create, 1 get, 2 wait) of a client: a promise of its result. */
 function call(client, kind, target, options) {
   let inner, made, id;
@@ -230,7 +278,7 @@ function call(client, kind, target, options) {
   } catch (e) {
     return Promise.reject(e);
   }
-  return drive(inner, made, id, options?.signal ?? undefined, OPTIONS.get(client));
+  return drive(inner, made, id, signalOf(options), OPTIONS.get(client), kind === 0);
 }
 
 // Options of each client, for rebuilding after a re-instantiation. A WeakMap
@@ -240,7 +288,7 @@ const INNER = new WeakMap(); // client -> { inner, generation }
 
 function innerOf(client) {
   const slot = INNER.get(client);
-  if (slot === undefined) throw new TypeError("payreq: this PaymentClient was freed");
+  if (slot === undefined) throw jsError("payreq: this PaymentClient was freed", "client_freed", "create a new PaymentClient");
   if (slot.generation !== generation) {
     slot.inner = new glue.PaymentClient(OPTIONS.get(client));
     slot.generation = generation;

@@ -6,7 +6,8 @@ export type ApiErrorCode =
   | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "idempotency_conflict"
   | "unprocessable" | "rate_limited" | "server_error" | "unexpected_status";
 export type ErrorCode =
-  | "validation_failed" | ApiErrorCode | "decode_error" | "network_error" | "timeout" | "aborted";
+  | "validation_failed" | ApiErrorCode | "decode_error" | "network_error" | "timeout" | "aborted"
+  | "internal_error" | "client_freed";
 
 /** The base of every error payreq throws or rejects with. */
 export class PayreqError extends Error {

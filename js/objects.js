@@ -34,9 +34,24 @@ function kind(v) {
   return Array.isArray(v) ? 7 : 10;
 }
 
+// The longest string read into the wasm, in UTF-16 units (above every
+// length a field allows, src/validate.rs `Input::TooLong`): a longer one crosses
+// as kind 13 and its length, and a string with a lone surrogate, which UTF-8
+// cannot carry, as kind 12, so that neither is silently changed or copied.
+const MAX_READ_UNITS = 65536;
+// A BigInt beyond +-2^64 crosses as +-2^64 (too large either way) instead of
+// as millions of digits.
+const BIG = 1n << 64n;
+
 /** Appends `v` to a snapshot's numbers: its kind, then the number itself, or the length of its text (returned, to append to the text). */
 function value(numbers, v) {
-  const k = kind(v);
+  let k = kind(v);
+  if (k === 6 && (v > BIG || v < -BIG)) v = v > 0n ? BIG : -BIG;
+  if (k === 5 && v.length > MAX_READ_UNITS) {
+    numbers.push(13, v.length);
+    return "";
+  }
+  if (k === 5 && v.isWellFormed?.() === false) k = 12;
   numbers.push(k);
   if (k === 5 || k === 6) {
     v = String(v);
@@ -111,8 +126,14 @@ export function snapshot(m, v, again, at, room, textAt, textRoom) {
 function describe(v) {
   const all = [0, 0];
   let t = "";
-  if (kind(v) !== 10) t = value(all, v);
-  else {
+  let k = 11;
+  try {
+    k = kind(v); // Array.isArray throws on a revoked Proxy
+  } catch {}
+  if (k !== 10) {
+    if (k === 11) all.push(11);
+    else t = value(all, v);
+  } else {
     let keys = [];
     try {
       keys = Object.keys(v);
@@ -121,8 +142,10 @@ function describe(v) {
       all.push(11);
     }
     for (const key of keys) {
-      all.push(key.length);
-      t += key;
+      // A key only ever names an unknown field in a message: a long one is cut.
+      const name = key.length > 256 ? key.slice(0, 256) + "\u2026" : key;
+      all.push(name.length);
+      t += name;
       try {
         t += value(all, v[key]);
       } catch {
@@ -286,14 +309,15 @@ export function tell(m, store, _, at, count, textAt, textLength) {
 /**
  * `o[key]` when `o` is an object (else undefined), `key` the `n` bytes of
  * static text at byte `at` of the wasm's memory; undefined when the read
- * throws (a getter, a Proxy trap).
+ * throws (a getter, a Proxy trap), and, when `own` is 1, when `o` has no own
+ * property `key` (an option planted on `Object.prototype` is never read).
  */
-export function get(m, o, at, n) {
+export function get(m, o, at, n, own) {
   if (typeof o !== "object" || o === null) return undefined;
   views(m);
   const key = known1(at, n);
   try {
-    return o[key];
+    return own && !Object.hasOwn(o, key) ? undefined : o[key];
   } catch {
     return undefined;
   }

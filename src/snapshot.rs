@@ -9,7 +9,8 @@
 //! length, then one value: its kind (the numbers of `js/objects.js` `kind`:
 //! 0 undefined, 1 null, 2 false, 3 true, 4 number, 5 string, 6 BigInt, 7
 //! array, 8 function, 9 symbol, 10 object, 11 unreadable: a throwing getter
-//! or Proxy trap), followed for a number by the number itself, for a string
+//! or Proxy trap, 12 a string with a lone surrogate, 13 a string longer than
+//! 65,536 UTF-16 units (neither crosses: 13 is followed by its length), followed for a number by the number itself, for a string
 //! or a BigInt (its decimal digits) by the length of its text. An object at
 //! the top level is followed, per own key in order, by the length of the
 //! key's text and the key's value.
@@ -164,6 +165,8 @@ impl Reader<'_> {
             8 => Input::Function,
             9 => Input::Other("a symbol"),
             10 => Input::Other("an object"),
+            12 => Input::InvalidUnicode,
+            13 => Input::TooLong(self.number()),
             _ => Input::Other("an unreadable value"),
         }
     }
@@ -193,6 +196,8 @@ mod tests {
         assert_eq!(snap("", &[8.0]), Input::Function);
         assert_eq!(snap("", &[9.0]), Input::Other("a symbol"));
         assert_eq!(snap("", &[11.0]), UNREADABLE);
+        assert_eq!(snap("", &[12.0]), Input::InvalidUnicode);
+        assert_eq!(snap("", &[13.0, 400_000_000.0]), Input::TooLong(400_000_000.0));
         assert_eq!(snap("abc", &[5.0, 3.0]), Input::String("abc".into()));
         assert_eq!(snap("", &[5.0, 0.0]), Input::String(String::new()));
         assert_eq!(snap("9007199254740993", &[6.0, 16.0]), Input::BigInt("9007199254740993".into()));
@@ -253,7 +258,8 @@ mod tests {
             ("😀", &[2.0, 5.0, 1.0], "😀".into()),
             ("😀", &[4.0, 5.0, 1.0], "😀".into()), // claims ASCII; cuts a char
             ("é", &[1.0, 5.0, 1e300], "é".into()),
-            ("", &[0.0, 12.0], UNREADABLE),
+            ("", &[0.0, 14.0], UNREADABLE),
+            ("", &[0.0, 13.0], Input::TooLong(0.0)),
             ("", &[0.0, -1.0], Input::Missing),
             ("", &[0.0, 1.5], Input::Null),
             ("", &[0.0, f64::NAN], Input::Missing),

@@ -42,6 +42,14 @@ pub enum Input {
     /// Anything else (an array, a function, a symbol, a nested object): its
     /// description for messages, e.g. "an array".
     Other(&'static str),
+    /// A JS string that is not well-formed UTF-16 (it holds a lone
+    /// surrogate), which UTF-8 cannot carry: sent, it would silently become
+    /// U+FFFD. Never read into Rust.
+    InvalidUnicode,
+    /// A JS string longer than the JS side reads (65,536 UTF-16 units,
+    /// `js/objects.js` `MAX_READ_UNITS`, above every length a field allows):
+    /// refused before it crosses into Rust. Its length in UTF-16 units.
+    TooLong(f64),
 }
 
 impl Input {
@@ -56,6 +64,8 @@ impl Input {
             Input::Object(_) => "an object",
             Input::Function => "a function",
             Input::Other(what) => what,
+            Input::InvalidUnicode => "a string with a lone surrogate (not valid Unicode)",
+            Input::TooLong(_) => "a string over 65536 characters",
         }
     }
 
@@ -417,6 +427,13 @@ fn check_redirect_url(input: &Input, urls: &dyn UrlParser) -> Result<String, Fie
             )
         }
         Input::String(s) => s,
+        Input::InvalidUnicode => {
+            return err(
+                "redirect_url_invalid_unicode",
+                "redirectUrl has a lone surrogate, which UTF-8 cannot carry: fix it",
+            )
+        }
+        Input::TooLong(_) => return err("redirect_url_too_long", "redirectUrl is longer than 2048 bytes: shorten it"),
         other => {
             return Err(built(
                 F,
@@ -466,6 +483,16 @@ fn check_reference_id(input: &Input) -> Result<Option<String>, FieldError> {
     let text = match input {
         Input::Missing | Input::Null => return Ok(None),
         Input::String(s) => s,
+        Input::InvalidUnicode => {
+            return Err(error(
+                F,
+                "reference_id_invalid_unicode",
+                "referenceId has a lone surrogate, which UTF-8 cannot carry: fix it (or use toWellFormed())",
+            ))
+        }
+        Input::TooLong(_) => {
+            return Err(error(F, "reference_id_too_long", "referenceId is longer than 255 characters: shorten it"))
+        }
         other => {
             return Err(built(
                 F,
@@ -559,6 +586,9 @@ fn check_base_url(input: &Input, urls: &dyn UrlParser) -> Result<BaseUrl, FieldE
             )
         }
         Input::String(s) => s,
+        other @ (Input::InvalidUnicode | Input::TooLong(_)) => {
+            return Err(built(F, "base_url_invalid", &["baseUrl must be a URL, not ", other.describe()]))
+        }
         other => {
             return Err(built(F, "base_url_not_string", &["baseUrl must be a string, not ", other.describe()]))
         }
@@ -719,7 +749,7 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
     unknown_fields(fields, CLIENT_OPTIONS, &mut errors);
     let client_id = match input.field("clientId") {
         Input::String(s) if !s.is_empty() && !s.chars().any(char::is_control) => Some(s.clone()),
-        Input::String(_) => {
+        Input::String(_) | Input::InvalidUnicode | Input::TooLong(_) => {
             errors.push(error(
                 "clientId",
                 "client_id_invalid",
@@ -760,6 +790,14 @@ pub fn validate_client_options(input: &Input, env: Environment<'_>) -> Result<Cl
             None
         }
         Input::String(s) if !s.is_empty() => Some(ClientSecret::new(s.clone())),
+        Input::InvalidUnicode | Input::TooLong(_) => {
+            errors.push(error(
+                "clientSecret",
+                "client_secret_invalid",
+                "clientSecret has a lone surrogate or is too long: copy it from the dashboard again",
+            ));
+            None
+        }
         _ => {
             errors.push(error(
                 "clientSecret",

@@ -27,7 +27,8 @@ use crate::validate::{
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
 use platform::{
-    get, get_string, in_browser, js_error, js_int, js_string, with_texts, AbortSignal, JsObserver, JsPlatform, JsUrls,
+    get, get_own, get_string, in_browser, js_error, js_int, js_string, with_texts, AbortSignal, JsObserver, JsPlatform,
+    JsUrls,
 };
 
 type Inner = Core<JsPlatform, AnyLimiter>;
@@ -107,7 +108,7 @@ fn invalid(field: &str, code: &'static str, message: &str) -> JsValue {
 /// The caller's `signal`, if any: anything with a boolean `aborted` and an
 /// `addEventListener` (an `AbortSignal` in every runtime).
 fn signal_of(options: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
-    let signal = get(options, "signal");
+    let signal = get_own(options, "signal");
     if signal.is_undefined() || signal.is_null() {
         return Ok(None);
     }
@@ -133,7 +134,7 @@ impl PaymentClient {
         let env = Environment { browser: in_browser(), urls: &JsUrls };
         let config =
             validate_client_options(&to_input(&options), env).map_err(|e| error_to_js(Error::Validation(e)))?;
-        let shared = get(&options, "rateLimiter");
+        let shared = get_own(&options, "rateLimiter");
         let limiter = if shared.is_object() {
             AnyLimiter::Js(shared.unchecked_into())
         } else {
@@ -147,7 +148,7 @@ impl PaymentClient {
                 }
             })
         };
-        let hook = |name| get(&options, name).dyn_into::<js_sys::Function>().ok();
+        let hook = |name| get_own(&options, name).dyn_into::<js_sys::Function>().ok();
         let (on_request, on_response) = (hook("onRequest"), hook("onResponse"));
         let mut core = Core::new(config, JsPlatform, limiter);
         if on_request.is_some() || on_response.is_some() {

@@ -96,14 +96,15 @@ extern "C" {
         text_length: usize,
     ) -> f64;
     /// `object[key]` when `object` is an object (else undefined), the key
-    /// the static text of `length` bytes at `key`; undefined when the read throws.
+    /// the static text of `length` bytes at `key`; undefined when the read
+    /// throws, or, when `own` is 1, when the property is not `object`'s own.
     #[wasm_bindgen(js_name = get)]
     fn get_static(
         memory: &JsValue,
         object: &JsValue,
         key: *const u8,
         length: usize,
-        unused: u32,
+        own: u32,
         unused2: u32,
         unused3: u32,
     ) -> JsValue;
@@ -211,6 +212,13 @@ pub(crate) fn with_texts<R>(f: WithTexts<R>, value: &JsValue, n: u32, texts: &Te
 /// `object[key]` when `object` is an object, else (or when reading it throws) undefined.
 pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
     get_static(memory(), object, key.as_ptr(), key.len(), 0, 0, 0)
+}
+
+/// `object[key]` when it is an own property of `object` (never one
+/// inherited from a prototype, which another library may have planted:
+/// options are read this way), else undefined.
+pub(crate) fn get_own(object: &JsValue, key: &'static str) -> JsValue {
+    get_static(memory(), object, key.as_ptr(), key.len(), 1, 0, 0)
 }
 
 /// A browser page: `window` is the global object and a `document` exists.

@@ -58,6 +58,7 @@ export type FieldErrorCode =
   | "redirect_url_no_host" | "redirect_url_userinfo" | "redirect_url_fragment" | "redirect_url_whitespace"
   | "redirect_url_backslash" | "redirect_url_too_long"
   | "reference_id_not_string" | "reference_id_empty" | "reference_id_too_long" | "reference_id_control_chars"
+  | "reference_id_invalid_unicode" | "redirect_url_invalid_unicode" | "client_secret_invalid"
   | "payment_id_missing" | "payment_id_not_string" | "payment_id_invalid"
   | "base_url_missing" | "base_url_not_string" | "base_url_invalid" | "base_url_not_https" | "base_url_userinfo"
   | "base_url_query" | "base_url_traversal" | "base_url_whitespace" | "base_url_backslash"

@@ -188,6 +188,8 @@ fn reference_id_rules() {
         (Input::from("ü\u{85}"), "reference_id_control_chars"),
         (Input::from("a\u{9f}b"), "reference_id_control_chars"),
         (Input::Number(42.0), "reference_id_not_string"),
+        (Input::InvalidUnicode, "reference_id_invalid_unicode"),
+        (Input::TooLong(400_000_000.0), "reference_id_too_long"),
     ] {
         assert_eq!(codes(&valid_with("referenceId", value.clone())), vec![format!("referenceId:{code}")], "{value:?}");
     }

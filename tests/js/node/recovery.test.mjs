@@ -79,10 +79,20 @@ test("a trap in validatePaymentRequest: the call is retried once on a fresh inst
   assert.equal(instances.length, before + 1, "one new instance");
 });
 
-test("two traps in a row: the call throws the RuntimeError, and the next call works", () => {
+/** A typed error of payreq's own failure: never the bare RuntimeError, which is its cause. */
+function internal(e, outcomeUnknown = false) {
+  assert.ok(e instanceof payreq.PayreqError, `a PayreqError, not ${e?.constructor?.name}: ${e?.message}`);
+  assert.equal(e.code, "internal_error");
+  assert.equal(e.retryable, true);
+  assert.equal(e.outcomeUnknown, outcomeUnknown);
+  assert.ok(e.cause instanceof WebAssembly.RuntimeError, "the trap is the cause");
+  return true;
+}
+
+test("two traps in a row: the call throws a typed internal_error with the trap as cause, and the next call works", () => {
   const before = instances.length;
   traps.set("validatePaymentRequest", 2);
-  assert.throws(() => payreq.validatePaymentRequest(order), WebAssembly.RuntimeError);
+  assert.throws(() => payreq.validatePaymentRequest(order), (e) => internal(e));
   assert.equal(payreq.validatePaymentRequest(order).ok, true);
   assert.equal(instances.length, before + 2, "a fresh instance for the retry, and another after it trapped too");
 });
@@ -112,12 +122,13 @@ test("a trap while constructing a client is recovered like any other call", () =
   assert.throws(() => new payreq.PaymentClient({ clientId: CLIENT_ID }), payreq.ValidationError);
 });
 
-test("a trap in the middle of a call, after its request was sent, rejects that call and the calls in flight on that instance; the next call runs on a fresh one", async () => {
+test("a trap in the middle of a create, after its request was sent: outcomeUnknown with its idempotency key, and the calls in flight on that instance reject typed; the next call runs on a fresh one", async () => {
   const client = new payreq.PaymentClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, baseUrl: sandbox.url });
   const first = await client.createPaymentRequest(order); // the token is cached now
   // In flight: polling, in its first 1 s pause when the trap comes.
   const waiting = client.waitForPayment(first.id, { timeoutMs: 10_000 });
   await new Promise((resolve) => setTimeout(resolve, 300));
+  const created = (await sandbox.counters()).payment_requests_created;
   const realFetch = globalThis.fetch;
   globalThis.fetch = (...args) => {
     globalThis.fetch = realFetch;
@@ -125,12 +136,34 @@ test("a trap in the middle of a call, after its request was sent, rejects that c
     return realFetch(...args);
   };
   const before = instances.length;
-  await assert.rejects(client.createPaymentRequest(order), WebAssembly.RuntimeError);
+  let lost;
+  await assert.rejects(client.createPaymentRequest(order), (e) => internal((lost = e), true));
+  assert.match(lost.idempotencyKey, /^[0-9a-f-]{36}$/);
+  assert.match(lost.message, /idempotencyKey/);
   assert.equal(importTraps, false, "the injected trap was thrown");
-  await assert.rejects(waiting, WebAssembly.RuntimeError, "a call in flight on the broken instance rejects, it does not hang");
+  await assert.rejects(waiting, (e) => internal(e, false), "a call in flight on the broken instance rejects typed, it does not hang");
+  // The create had reached the server: retrying with its key returns that one, never a second.
+  const again = await client.createPaymentRequest(order, { idempotencyKey: lost.idempotencyKey });
+  const c = await sandbox.counters();
+  assert.equal(c.payment_requests_created, created + 1, "one payment request for the lost create and its retry");
+  assert.equal(again.amount, order.amount);
   const second = await client.createPaymentRequest({ ...order, amount: 2500 });
   assert.equal(second.amount, 2500);
   assert.equal((await client.getPaymentRequest(first.id)).id, first.id);
   assert.equal(payreq.validatePaymentRequest(order).ok, true);
   assert.equal(instances.length, before + 1, "the broken instance was replaced once, before the next call");
+});
+
+test("a trap before a create's request was sent (in its token exchange): typed, and the outcome is known (nothing was created)", async () => {
+  const client = new payreq.PaymentClient({ clientId: CLIENT_ID, clientSecret: `${CLIENT_SECRET}`, baseUrl: sandbox.url, rateLimit: 0 });
+  const created = (await sandbox.counters()).payment_requests_created;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (...args) => {
+    globalThis.fetch = realFetch;
+    importTraps = true; // the step after the token response traps
+    return realFetch(...args);
+  };
+  await assert.rejects(client.createPaymentRequest(order), (e) => internal(e, false) && !("idempotencyKey" in e));
+  assert.equal((await sandbox.counters()).payment_requests_created, created, "nothing was created");
+  assert.equal((await client.createPaymentRequest(order)).amount, order.amount);
 });
