@@ -281,6 +281,23 @@ impl LocalLimiter {
     }
 }
 
+impl LocalLimiter {
+    /// A client with `limit` sends per window for `key` shares this
+    /// limiter: the window of `key` takes the smaller of its limit and
+    /// `limit`, so clients of one key configured with different rates still
+    /// keep the stricter one together. `limit` 0 (no limit) changes nothing.
+    pub fn join(&self, key: &str, limit: u32) {
+        if limit == 0 {
+            return;
+        }
+        let mut windows = self.windows.borrow_mut();
+        match windows.iter_mut().find(|(k, _)| k == key) {
+            Some((_, window)) => window.limit = window.limit.min(limit),
+            None => windows.push((key.to_owned(), SlidingWindow::new(limit, self.window_ms))),
+        }
+    }
+}
+
 impl Default for LocalLimiter {
     fn default() -> Self {
         Self::new(DEFAULT_LIMIT, WINDOW_MS + DEFAULT_MARGIN_MS)
@@ -384,6 +401,20 @@ mod tests {
         // A slot given back after the step is found too.
         w.release(more[3]);
         assert_eq!(w.reserve(11_170), 12_150);
+    }
+
+    #[test]
+    fn clients_of_one_key_share_its_window_at_the_smaller_rate() {
+        let shared = LocalLimiter::new(5, 1_000);
+        shared.join("merchant", 5);
+        shared.join("merchant", 2);
+        shared.join("merchant", 9);
+        shared.join("merchant", 0);
+        let slots: Vec<u64> = (0..6).map(|_| shared.reserve_now("merchant", 10_000).unwrap_or(0)).collect();
+        assert_eq!(slots, [10_000, 10_000, 11_000, 11_000, 12_000, 12_000], "2 a window, the smaller rate");
+        shared.join("other", 3);
+        let other: Vec<u64> = (0..4).map(|_| shared.reserve_now("other", 10_000).unwrap_or(0)).collect();
+        assert_eq!(other, [10_000, 10_000, 10_000, 11_000], "another key keeps its own window");
     }
 
     #[test]

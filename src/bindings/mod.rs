@@ -81,8 +81,9 @@ fn tell(store: &js_sys::Object, name: &'static str, key: &str, a: f64, b: f64) {
     with_texts(platform::tell, store, 0, &texts);
 }
 
-/// One limiter per isolate and rate: every client with the same clientId
-/// (and rate) shares its sliding window, whoever constructed it.
+/// The limiters of the isolate: every client with the same clientId shares
+/// one sliding window, at the smallest `rateLimit` of those clients (0, no
+/// limit, opts a client out), whoever constructed it.
 static LIMITERS: Global<RefCell<Vec<(u32, LocalLimiter)>>> = Global(RefCell::new(Vec::new()));
 
 /// A global of the wasm instance (the limiters, the executor, the random
@@ -138,15 +139,21 @@ impl PaymentClient {
         let limiter = if shared.is_object() {
             AnyLimiter::Js(shared.unchecked_into())
         } else {
+            // One limiter for every client with a rate, and one (that never
+            // waits) for those with `rateLimit: 0`; in the first, each
+            // clientId has one window at the smallest rate of its clients.
             let mut limiters = LIMITERS.0.borrow_mut();
-            AnyLimiter::Local(match limiters.iter().find(|(rate, _)| *rate == config.rate_limit) {
+            let off = config.rate_limit == 0;
+            let local = match limiters.iter().find(|(rate, _)| (*rate == 0) == off) {
                 Some((_, found)) => found.clone(),
                 None => {
                     let made = LocalLimiter::new(config.rate_limit, WINDOW_MS + crate::limiter::DEFAULT_MARGIN_MS);
                     limiters.push((config.rate_limit, made.clone()));
                     made
                 }
-            })
+            };
+            local.join(&config.client_id, config.rate_limit);
+            AnyLimiter::Local(local)
         };
         let hook = |name| get_own(&options, name).dyn_into::<js_sys::Function>().ok();
         let (on_request, on_response) = (hook("onRequest"), hook("onResponse"));

@@ -147,3 +147,17 @@ test("a revoked Proxy as the input, as options or as call options is a Validatio
   const throwing = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, get baseUrl() { throw new Error("boom"); } };
   assert.throws(() => new PaymentClient(throwing), (e) => e instanceof ValidationError && e.errors.some((x) => x.field === "baseUrl"));
 });
+
+test("two clients of one clientId with different rateLimit values share one limiter, at the smaller rate: zero 429s", { timeout: 60_000 }, async () => {
+  const limited = await startSandbox(["--rate-limit", "5"]);
+  const options = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, baseUrl: limited.url, maxRetries: 0 };
+  const strict = new PaymentClient({ ...options, rateLimit: 5 });
+  const loose = new PaymentClient({ ...options, rateLimit: 10 });
+  const calls = Array.from({ length: 30 }, (_, i) => (i % 2 ? strict : loose).createPaymentRequest({ ...order, referenceId: `shared-${i}` }));
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.filter((s) => s.status === "rejected").map((s) => `${s.reason.code}: ${s.reason.message}`);
+  assert.deepEqual(failed, []);
+  const c = await limited.counters();
+  assert.equal(c.rate_limited, 0, JSON.stringify(c));
+  limited.stop();
+});
