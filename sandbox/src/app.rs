@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::faults::FaultQueue;
 use crate::ratelimit::RateLimiter;
-use crate::state::{Data, State};
+use crate::state::State;
 
 /// Locks a mutex, recovering the data if a panicking handler poisoned it.
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -26,12 +26,12 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(config: Config, base_url: String, data: Data) -> Self {
+    pub fn new(config: Config, base_url: String, state: State) -> Self {
         let limiter = RateLimiter::new(config.rate_limit);
         Self {
             config,
             base_url,
-            state: Mutex::new(State { data, counters: Default::default() }),
+            state: Mutex::new(state),
             faults: Mutex::new(FaultQueue::default()),
             limiter: Mutex::new(limiter),
         }
@@ -47,15 +47,6 @@ impl App {
 
     pub fn limiter(&self) -> MutexGuard<'_, RateLimiter> {
         lock(&self.limiter)
-    }
-
-    /// Writes the state file, if one is configured. Call with the state lock held so writes are ordered.
-    pub fn persist(&self, data: &Data) {
-        if let Some(path) = &self.config.state_file {
-            if let Err(e) = data.save(path) {
-                eprintln!("payreq-sandbox: cannot write state file {}: {e}", path.display());
-            }
-        }
     }
 
     /// Admits one request for `client_id` or answers 429.

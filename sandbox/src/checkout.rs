@@ -97,8 +97,9 @@ fn not_found() -> Response<Bytes> {
 /// `GET /checkout/{id}`.
 pub fn page(app: &App, id: &str) -> Response<Bytes> {
     match with_payment(app, id, |p| page_html(p)) {
-        Some(html) => html_response(StatusCode::OK, html),
-        None => not_found(),
+        Ok(Some(html)) => html_response(StatusCode::OK, html),
+        Ok(None) => not_found(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -126,6 +127,10 @@ pub fn act(app: &App, id: &str, action: Action) -> Response<Bytes> {
             Ok(redirect_target(&p.redirect_url, &p.id, p.status))
         }
     });
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => return e.into_response(),
+    };
     match outcome {
         None => not_found(),
         Some(Err(status)) => html_response(

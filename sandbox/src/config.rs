@@ -1,6 +1,7 @@
 //! Command-line flags and the validated server configuration.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -55,9 +56,21 @@ pub struct Args {
     #[arg(long)]
     pub controls: bool,
 
-    /// Persist state (payment requests, idempotency records, tokens, clock offset) to this JSON file.
+    /// Persist state (payment requests, idempotency records, tokens, clock offset) in this SQLite
+    /// database, created if missing; every change is saved before it is answered.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+
+    /// Most connections open at once. When full, a new connection takes the place of the one
+    /// idle the longest (closing it); if every connection is in the middle of a request, it
+    /// waits. [default: what the open-file limit allows: (limit - 64) / 2, at most 1024]
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Seconds a connection may take to send a request's headers, and may stay idle between
+    /// requests, before it is closed (fractions allowed, e.g. 0.5).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub header_read_timeout: f64,
 
     /// Shut down when standard input closes: a test harness that starts the sandbox with a
     /// piped stdin cannot leak it, even if the harness itself is killed.
@@ -86,6 +99,10 @@ pub struct Config {
     pub controls: bool,
     /// Optional state file.
     pub state_file: Option<PathBuf>,
+    /// Most connections open at once.
+    pub max_connections: usize,
+    /// Time allowed for a request's headers, and for idling between requests.
+    pub header_read_timeout: Duration,
 }
 
 impl Default for Config {
@@ -138,6 +155,20 @@ impl TryFrom<Args> for Config {
             }
             None => None,
         };
+        let max_connections = match args.max_connections {
+            Some(0) => return Err("--max-connections must be at least 1".to_owned()),
+            Some(n) => n,
+            None => default_max_connections(),
+        };
+        let header_read_timeout = Duration::try_from_secs_f64(args.header_read_timeout)
+            .ok()
+            .filter(|d| !d.is_zero() && *d <= Duration::from_secs(3600))
+            .ok_or_else(|| {
+                format!(
+                    "--header-read-timeout {} must be more than 0 and at most 3600 seconds",
+                    args.header_read_timeout
+                )
+            })?;
         Ok(Config {
             port: args.port,
             clients,
@@ -148,6 +179,41 @@ impl TryFrom<Args> for Config {
             public_url,
             controls: args.controls,
             state_file: args.state,
+            max_connections,
+            header_read_timeout,
         })
     }
+}
+
+/// File descriptors kept for everything but connections: standard streams, the listener, the
+/// runtime's epoll and wakers, the state database and its WAL, and slack.
+const RESERVED_FDS: u64 = 64;
+/// Each connection holds two descriptors: its socket and the duplicate that can reset it.
+const FDS_PER_CONNECTION: u64 = 2;
+/// The default cap when the open-file limit is high (or unknown).
+const MAX_DEFAULT_CONNECTIONS: u64 = 1024;
+
+/// `--max-connections` when not given: what the open-file limit leaves for connections, so the
+/// cap is reached before accept() runs out of descriptors.
+pub fn default_max_connections() -> usize {
+    let limit = open_file_limit().unwrap_or(u64::MAX);
+    let fit = limit.saturating_sub(RESERVED_FDS) / FDS_PER_CONNECTION;
+    // At least one, at most MAX_DEFAULT_CONNECTIONS: the conversion cannot truncate.
+    fit.clamp(1, MAX_DEFAULT_CONNECTIONS) as usize
+}
+
+/// The soft RLIMIT_NOFILE, if known and finite.
+#[cfg(unix)]
+fn open_file_limit() -> Option<u64> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit only writes the struct it is given.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    #[allow(clippy::useless_conversion)] // rlim_t is u64 on Linux, not on every unix
+    let soft = u64::try_from(limit.rlim_cur).ok()?;
+    (rc == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(soft)
+}
+
+#[cfg(not(unix))]
+fn open_file_limit() -> Option<u64> {
+    None
 }

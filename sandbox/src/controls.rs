@@ -10,6 +10,7 @@ use crate::error::{json_response, ApiError};
 use crate::faults::Fault;
 use crate::routes::{with_payment, Route};
 use crate::state::Status;
+use crate::store::Change;
 
 /// A control endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,12 +81,8 @@ pub fn handle(app: &App, control: Control, body: &Bytes) -> Result<Response<Byte
         Control::ExpireTokens => {
             let mut st = app.state();
             let now = st.data.now();
-            let mut expired = 0;
-            for token in st.data.tokens.values_mut().filter(|t| t.expires_at > now) {
-                token.expires_at = now;
-                expired += 1;
-            }
-            app.persist(&st.data);
+            let expired = st.data.tokens.values().filter(|t| t.expires_at > now).count();
+            st.commit(Change::ExpireTokens { now })?;
             ok(json!({"expired": expired}))
         }
         Control::AdvanceClock => {
@@ -99,8 +96,8 @@ pub fn handle(app: &App, control: Control, body: &Bytes) -> Result<Response<Byte
                 Some(_) => return Err(ApiError::invalid_type("seconds", "a non-negative integer")),
             };
             let mut st = app.state();
-            st.data.clock_offset = st.data.clock_offset.saturating_add(seconds);
-            app.persist(&st.data);
+            let offset = st.data.clock_offset.saturating_add(seconds);
+            st.commit(Change::ClockOffset(offset))?;
             let now = st.data.now();
             ok(json!({"offset_seconds": st.data.clock_offset, "now": clock::rfc3339(now)}))
         }
@@ -123,7 +120,7 @@ pub fn handle(app: &App, control: Control, body: &Bytes) -> Result<Response<Byte
                     p.status = status;
                     Ok(p.to_json(&app.base_url))
                 }
-            });
+            })?;
             match outcome {
                 None => Err(ApiError::not_found()),
                 Some(Err(current)) => Err(ApiError::new(
@@ -140,11 +137,9 @@ pub fn handle(app: &App, control: Control, body: &Bytes) -> Result<Response<Byte
             ok(serde_json::to_value(counters).unwrap_or(Value::Null))
         }
         Control::Reset => {
+            app.state().reset()?;
             app.faults().clear();
             app.limiter().clear();
-            let mut st = app.state();
-            *st = Default::default();
-            app.persist(&st.data);
             ok(json!({"reset": true}))
         }
     }

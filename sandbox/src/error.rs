@@ -88,6 +88,16 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "An internal error occurred.")
     }
 
+    /// A state change that could not be written to the `--state` database: nothing of the
+    /// request was kept, so it is safe to retry.
+    pub fn storage() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "The change could not be saved to the state file; nothing was changed.",
+        )
+    }
+
     /// The error an injected `status` fault answers with.
     pub fn injected(status: StatusCode) -> Self {
         let (code, message) = match status.as_u16() {

@@ -16,6 +16,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod store;
 pub mod validate;
 
 use std::future::Future;
@@ -30,7 +31,7 @@ use tokio::sync::oneshot;
 pub use config::{Args, Config};
 
 use app::App;
-use state::Data;
+use state::State;
 
 /// A bound, not yet serving, sandbox.
 pub struct Sandbox {
@@ -40,16 +41,19 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Loads the state file (if any) and binds 127.0.0.1:`config.port`.
+    /// Opens the state database (if any) and binds 127.0.0.1:`config.port`.
     pub async fn bind(config: Config) -> io::Result<Self> {
-        let data = match &config.state_file {
-            Some(path) => Data::load(path)?,
-            None => Data::default(),
+        let state = match &config.state_file {
+            Some(path) => {
+                let (store, data) = store::Sqlite::open(path)?;
+                State::new(data, Box::new(store))
+            }
+            None => State::default(),
         };
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let base_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-        Ok(Self { listener, app: Arc::new(App::new(config, base_url, data)), addr })
+        Ok(Self { listener, app: Arc::new(App::new(config, base_url, state)), addr })
     }
 
     /// The bound address.

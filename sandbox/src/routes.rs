@@ -12,6 +12,7 @@ use crate::controls::{self, Control};
 use crate::error::{json_response, ApiError};
 use crate::ids;
 use crate::state::{IdempotencyRecord, Payment, Status, Token};
+use crate::store::Change;
 use crate::validate;
 
 /// A resolved route.
@@ -107,9 +108,8 @@ fn issue_token(app: &App, headers: &HeaderMap, body: &Bytes) -> Result<Response<
     let token = ids::access_token();
     let mut st = app.state();
     let expires_at = st.data.now().saturating_add_unsigned(app.config.token_ttl);
-    st.data.tokens.insert(token.clone(), Token { client_id: id, expires_at });
+    st.commit(Change::IssueToken { token: token.clone(), record: Token { client_id: id, expires_at } })?;
     st.counters.tokens_issued += 1;
-    app.persist(&st.data);
     drop(st);
     let mut resp = json_response(
         StatusCode::OK,
@@ -204,33 +204,39 @@ fn create_payment(app: &App, headers: &HeaderMap, body: &Bytes) -> Result<Respon
         client_id: client_id.clone(),
     };
     let response = payment.to_json(&app.base_url);
-    if let Some(key) = key {
+    let idempotency = key.map(|key| {
         let record = IdempotencyRecord { request, payment_id: payment.id.clone(), response: response.clone() };
-        st.data.idempotency.entry(client_id).or_default().insert(key, record);
-    }
+        (client_id, key, record)
+    });
     let id = payment.id.clone();
-    st.data.payments.insert(id.clone(), payment);
+    st.commit(Change::CreatePayment { payment, idempotency })?;
     st.counters.payment_requests_created += 1;
-    app.persist(&st.data);
     Ok(created(&response, &id, false))
 }
 
 fn get_payment(app: &App, headers: &HeaderMap, id: &str) -> Result<Response<Bytes>, ApiError> {
     authenticate(app, headers)?;
-    let body = with_payment(app, id, |p| p.to_json(&app.base_url)).ok_or_else(ApiError::not_found)?;
+    let body = with_payment(app, id, |p| p.to_json(&app.base_url))?.ok_or_else(ApiError::not_found)?;
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// Looks up a payment request, applies lazy expiry, runs `f`, and persists any status change.
-pub fn with_payment<T>(app: &App, id: &str, f: impl FnOnce(&mut Payment) -> T) -> Option<T> {
+/// Looks up a payment request, applies lazy expiry, runs `f` on a copy, and commits the copy
+/// if its status changed. `Ok(None)`: no such payment request.
+///
+/// # Errors
+///
+/// The status change could not be written: the stored payment request is unchanged and the
+/// request must fail with this error.
+pub fn with_payment<T>(app: &App, id: &str, f: impl FnOnce(&mut Payment) -> T) -> Result<Option<T>, ApiError> {
     let mut st = app.state();
     let now = st.data.now();
-    let payment = st.data.payments.get_mut(id)?;
-    let expired = payment.refresh(now);
-    let before = payment.status;
-    let out = f(payment);
-    if expired || payment.status != before {
-        app.persist(&st.data);
+    let Some(stored) = st.data.payments.get(id) else { return Ok(None) };
+    let before = stored.status;
+    let mut payment = stored.clone();
+    payment.refresh(now);
+    let out = f(&mut payment);
+    if payment.status != before {
+        st.commit(Change::UpdatePayment(payment))?;
     }
-    Some(out)
+    Ok(Some(out))
 }

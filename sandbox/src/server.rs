@@ -1,12 +1,15 @@
-//! The HTTP layer: accept loop, per-connection control (resets, truncation), body limits,
-//! fault injection, panic isolation, and the headers every response carries.
+//! The HTTP layer: accept loop, connection cap and timeouts, per-connection control (resets,
+//! truncation), body limits, fault injection, panic isolation, and the headers every response
+//! carries.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
@@ -16,11 +19,11 @@ use hyper::header::{HeaderValue, CONTENT_LENGTH};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
-use crate::app::App;
+use crate::app::{lock, App};
 use crate::error::{html_response, ApiError};
 use crate::faults::FaultKind;
 use crate::ids;
@@ -36,11 +39,19 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Response body type: a full body, or a deliberately truncated one.
 pub type ResBody = BoxBody<Bytes, BoxError>;
 
-/// Per-connection handle that lets a handler abort its connection.
+/// Per-connection handle that lets a handler abort its connection, and the accept loop close
+/// it when it is idle and a new connection needs its place.
 struct Conn {
     kill: Notify,
     /// A duplicate of the socket, used to set `SO_LINGER 0` so closing sends a TCP RST.
     socket: Option<std::net::TcpStream>,
+    /// Requests of this connection being handled now; 0 means idle (before its first request,
+    /// between keep-alive requests, or sending headers, maybe slowly).
+    busy: AtomicUsize,
+    /// When it last became idle, in milliseconds since the server started.
+    idle_since: AtomicU64,
+    /// Closed to make room for a new connection; its task is ending.
+    closing: AtomicBool,
 }
 
 impl Conn {
@@ -49,6 +60,120 @@ impl Conn {
             let _ = socket2::SockRef::from(s).set_linger(Some(Duration::ZERO));
         }
         self.kill.notify_one();
+    }
+
+    /// Closes the connection (a FIN, not a reset): the connection task ends at once.
+    fn close(&self) {
+        self.kill.notify_one();
+    }
+}
+
+/// Marks a connection busy while a request of it is handled, idle again when dropped.
+struct Busy<'a> {
+    conn: &'a Conn,
+    slots: &'a Slots,
+}
+
+impl<'a> Busy<'a> {
+    fn new(conn: &'a Conn, slots: &'a Slots) -> Self {
+        conn.busy.fetch_add(1, Ordering::SeqCst);
+        Self { conn, slots }
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.conn.idle_since.store(self.slots.now_ms(), Ordering::SeqCst);
+        self.conn.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The open connections: at most `max`, each holding a permit of `permits` until its task ends
+/// (and its descriptors are closed), so descriptors stay bounded even under a fast flood.
+struct Slots {
+    permits: Arc<Semaphore>,
+    start: Instant,
+    inner: Mutex<SlotsInner>,
+}
+
+#[derive(Default)]
+struct SlotsInner {
+    next_id: u64,
+    open: HashMap<u64, Arc<Conn>>,
+}
+
+impl Slots {
+    fn new(max: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS))),
+            start: Instant::now(),
+            inner: Mutex::new(SlotsInner::default()),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A free slot for a new connection. When none is free, closes the connection idle the
+    /// longest and waits for it to end; when every connection is busy with a request, waits
+    /// (trying again as they turn idle).
+    async fn permit(&self) -> OwnedSemaphorePermit {
+        loop {
+            if let Ok(permit) = self.permits.clone().try_acquire_owned() {
+                return permit;
+            }
+            let wait = if self.evict() { Duration::from_secs(1) } else { Duration::from_millis(50) };
+            if let Ok(Ok(permit)) = tokio::time::timeout(wait, self.permits.clone().acquire_owned()).await {
+                return permit;
+            }
+        }
+    }
+
+    fn register(&self, socket: Option<std::net::TcpStream>) -> (u64, Arc<Conn>) {
+        let conn = Arc::new(Conn {
+            kill: Notify::new(),
+            socket,
+            busy: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(self.now_ms()),
+            closing: AtomicBool::new(false),
+        });
+        let mut inner = lock(&self.inner);
+        let id = inner.next_id;
+        inner.next_id += 1;
+        inner.open.insert(id, conn.clone());
+        (id, conn)
+    }
+
+    /// Closes the connection idle the longest (not already closing); false if none is idle.
+    fn evict(&self) -> bool {
+        let inner = lock(&self.inner);
+        let idlest = inner
+            .open
+            .values()
+            .filter(|c| c.busy.load(Ordering::SeqCst) == 0 && !c.closing.load(Ordering::SeqCst))
+            .min_by_key(|c| c.idle_since.load(Ordering::SeqCst));
+        match idlest {
+            Some(conn) => {
+                conn.closing.store(true, Ordering::SeqCst);
+                conn.close();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A connection's place: leaves the registry and frees its permit when its task ends.
+struct Slot {
+    id: u64,
+    slots: Arc<Slots>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        lock(&self.slots.inner).open.remove(&self.id);
     }
 }
 
@@ -60,20 +185,42 @@ enum Outcome {
 }
 
 /// Accepts connections until `shutdown` completes.
+///
+/// At most `--max-connections` are open at once: when the cap is reached, a new connection
+/// closes the one idle the longest (not in the middle of a request) and takes its place, so a
+/// flood of idle connections cannot lock a real client out; when every connection is busy, the
+/// new one waits for a place. When accept() fails (out of file descriptors: EMFILE), the
+/// idlest connection is closed, and the loop pauses briefly before accepting again instead of
+/// spinning.
 pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
+    let slots = Arc::new(Slots::new(app.config.max_connections));
+    let mut last_error_log: Option<Instant> = None;
     loop {
-        tokio::select! {
+        let accepted = tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    tokio::spawn(connection(stream, app.clone()));
-                }
-                Err(e) => {
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                let permit = tokio::select! {
+                    () = &mut shutdown => break,
+                    permit = slots.permit() => permit,
+                };
+                let Ok((stream, dup)) = with_duplicate(stream) else { continue };
+                let (id, conn) = slots.register(dup);
+                let slot = Slot { id, slots: slots.clone(), _permit: permit };
+                tokio::spawn(connection(stream, conn, slot, app.clone()));
+            }
+            Err(e) => {
+                if last_error_log.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
                     eprintln!("payreq-sandbox: accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    last_error_log = Some(Instant::now());
                 }
-            },
+                // An evicted connection frees its descriptors as soon as its task runs.
+                let pause = if slots.evict() { 5 } else { 50 };
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+            }
         }
     }
 }
@@ -84,22 +231,34 @@ fn with_duplicate(stream: TcpStream) -> std::io::Result<(TcpStream, Option<std::
     Ok((TcpStream::from_std(std_stream)?, dup))
 }
 
-async fn connection(stream: TcpStream, app: Arc<App>) {
-    let Ok((stream, dup)) = with_duplicate(stream) else { return };
+async fn connection(stream: TcpStream, conn: Arc<Conn>, slot: Slot, app: Arc<App>) {
     let _ = stream.set_nodelay(true);
-    let conn = Arc::new(Conn { kill: Notify::new(), socket: dup });
     let service_conn = conn.clone();
+    let slots = slot.slots.clone();
+    let header_read_timeout = app.config.header_read_timeout;
     let service = service_fn(move |req| {
         let app = app.clone();
         let conn = service_conn.clone();
-        async move { Ok::<_, Infallible>(dispatch(app, conn, req).await) }
+        let slots = slots.clone();
+        async move {
+            let _busy = Busy::new(&conn, &slots);
+            Ok::<_, Infallible>(dispatch(app, conn.clone(), req).await)
+        }
     });
-    let http = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    // The header read timeout runs from the moment hyper waits for a request head: it limits
+    // both a slow head and the idle time before the first and between keep-alive requests.
+    let http = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = http => {}
         () = conn.kill.notified() => {}
     }
-    // Dropping the connection future closes hyper's socket; `conn` (the duplicate) closes last.
+    // Dropping the connection future closed hyper's socket; the duplicate closes with the last
+    // `conn`, and only then is the slot (and its permit) given back.
+    drop(conn);
+    drop(slot);
 }
 
 async fn dispatch(app: Arc<App>, conn: Arc<Conn>, req: Request<Incoming>) -> Response<ResBody> {

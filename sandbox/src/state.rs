@@ -1,14 +1,13 @@
-//! In-memory state, counters and the optional atomically written state file.
+//! In-memory state and counters; changes are written to the [`Store`] before they are applied.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File};
-use std::io::{self, Write};
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::clock;
+use crate::error::ApiError;
+use crate::store::{Change, Memory, Store};
 
 /// Lifecycle status of a payment request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +26,17 @@ impl Status {
             Status::Paid => "paid",
             Status::Expired => "expired",
             Status::Cancelled => "cancelled",
+        }
+    }
+
+    /// The inverse of [`Status::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Status::Pending),
+            "paid" => Some(Status::Paid),
+            "expired" => Some(Status::Expired),
+            "cancelled" => Some(Status::Cancelled),
+            _ => None,
         }
     }
 
@@ -116,38 +126,6 @@ impl Data {
     pub fn now(&self) -> i64 {
         clock::now(self.clock_offset)
     }
-
-    /// Loads the state file; a missing file is an empty state.
-    pub fn load(path: &Path) -> io::Result<Self> {
-        match fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Writes the state atomically: temp file in the same directory, fsync, rename, fsync the directory.
-    pub fn save(&self, path: &Path) -> io::Result<()> {
-        let bytes = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "state".into());
-        let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-        {
-            let mut f = File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(dir) {
-            // Best effort: makes the rename itself durable.
-            let _ = d.sync_all();
-        }
-        Ok(())
-    }
 }
 
 /// Request and event counters (not persisted).
@@ -162,8 +140,50 @@ pub struct Counters {
 }
 
 /// Mutable server state behind one lock.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
     pub data: Data,
     pub counters: Counters,
+    /// Where every change is written before it is applied to `data`.
+    store: Box<dyn Store>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new(Data::default(), Box::new(Memory))
+    }
+}
+
+impl State {
+    /// State loaded from `store` (`data` is what it holds).
+    pub fn new(data: Data, store: Box<dyn Store>) -> Self {
+        Self { data, counters: Counters::default(), store }
+    }
+
+    /// Writes `change` to the store and, only if that succeeded, applies it in memory. Call it
+    /// with the state lock held (it is: `&mut self`), so writes and memory stay in one order.
+    ///
+    /// # Errors
+    ///
+    /// The write failed: nothing changed, in the store or in memory, and the request must
+    /// fail with this `500 internal_error`.
+    pub fn commit(&mut self, change: Change) -> Result<(), ApiError> {
+        if let Err(e) = self.store.write(&change) {
+            eprintln!("payreq-sandbox: cannot write the state, the request fails: {e}");
+            return Err(ApiError::storage());
+        }
+        self.data.apply(change);
+        Ok(())
+    }
+
+    /// Clears data and counters (the store through a [`Change::Reset`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`State::commit`]; then nothing was cleared.
+    pub fn reset(&mut self) -> Result<(), ApiError> {
+        self.commit(Change::Reset)?;
+        self.counters = Counters::default();
+        Ok(())
+    }
 }

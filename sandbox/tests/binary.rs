@@ -102,6 +102,8 @@ fn help_documents_every_flag() {
         "--public-url",
         "--controls",
         "--state",
+        "--max-connections",
+        "--header-read-timeout",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
     }
@@ -110,8 +112,16 @@ fn help_documents_every_flag() {
 
 #[test]
 fn bad_flags_are_refused() {
-    for args in [&["--client-id", "only-an-id"][..], &["--currencies", ""], &["--port", "x"], &["--public-url", "nope"]]
-    {
+    for args in [
+        &["--client-id", "only-an-id"][..],
+        &["--currencies", ""],
+        &["--port", "x"],
+        &["--public-url", "nope"],
+        &["--max-connections", "0"],
+        &["--header-read-timeout", "0"],
+        &["--header-read-timeout", "-1"],
+        &["--header-read-timeout", "NaN"],
+    ] {
         let out = Command::new(BIN).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
         assert!(!out.success(), "{args:?}");
     }

@@ -233,3 +233,103 @@ pub fn temp_path(name: &str) -> std::path::PathBuf {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     std::env::temp_dir().join(format!("payreq-sandbox-{}-{nanos}-{name}", std::process::id()))
 }
+
+/// Removes a state database and its WAL, if any.
+pub fn remove_state(path: &std::path::Path) {
+    let _ = std::fs::remove_file(path);
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let _ = std::fs::remove_file(wal);
+}
+
+/// The `payreq-sandbox` binary built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_payreq-sandbox");
+
+/// A `payreq-sandbox` process, killed by pid (SIGKILL) when dropped, also when a test panics.
+pub struct Proc {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl Proc {
+    /// Starts the binary with `args` and reads the address from its first stdout line.
+    pub fn start(args: &[&str]) -> Proc {
+        Self::start_with(std::process::Command::new(BIN).args(args))
+    }
+
+    /// Starts a prepared command (stdout is piped here, stderr inherited) and reads the address.
+    pub fn start_with(command: &mut std::process::Command) -> Proc {
+        use std::io::BufRead;
+        let child = command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut proc = Proc { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)) };
+        let stdout = proc.child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        let _ = io::BufReader::new(stdout).read_line(&mut line);
+        proc.addr = line
+            .trim_end()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .parse()
+            .expect("an address");
+        proc
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, then reaps the process.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+        let bytes =
+            raw(self.addr, &build(method, path, headers, body)).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        parse(&bytes).unwrap_or_else(|| panic!("{method} {path}: bad response {bytes:?}"))
+    }
+
+    pub fn token_resp(&self) -> Resp {
+        let auth = basic("sandbox_client", "sandbox_secret");
+        self.request(
+            "POST",
+            "/oauth/token",
+            &[("Authorization", &auth), ("Content-Type", "application/x-www-form-urlencoded")],
+            b"grant_type=client_credentials",
+        )
+    }
+
+    pub fn token(&self) -> String {
+        let resp = self.token_resp();
+        assert_eq!(resp.status, 200, "{}", resp.text());
+        resp.json()["access_token"].as_str().expect("access_token").to_owned()
+    }
+
+    /// `POST /payment/request` with a valid body and an Idempotency-Key.
+    pub fn create_keyed(&self, token: &str, key: &str) -> Resp {
+        let bearer = format!("Bearer {token}");
+        let body = valid_body().to_string();
+        self.request(
+            "POST",
+            RESOURCE,
+            &[("Authorization", &bearer), ("Content-Type", "application/json"), ("Idempotency-Key", key)],
+            body.as_bytes(),
+        )
+    }
+
+    pub fn get(&self, token: &str, id: &str) -> Resp {
+        let bearer = format!("Bearer {token}");
+        self.request("GET", &format!("{RESOURCE}/{id}"), &[("Authorization", &bearer)], b"")
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
