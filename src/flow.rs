@@ -237,6 +237,9 @@ struct Exchange {
     token: bool,
     request: Request,
     retries: u32,
+    /// What the limiter answered for this attempt, to confirm or give back.
+    ticket: u64,
+    /// When its slot is due, as the limiter last said.
     slot: u64,
     /// When the wait for the slot began.
     paced_at: u64,
@@ -421,7 +424,7 @@ impl Flow {
                     }
                     let now = core.platform.now_ms();
                     match core.limiter.reserve_now(key, now) {
-                        Some(slot) => self.paced(slot, now),
+                        Some(ticket) => self.reserved(ticket),
                         None => {
                             self.stage = Stage::Reserving;
                             return Ok(Next::Reserve(now));
@@ -431,7 +434,7 @@ impl Flow {
                 Stage::Reserving => {
                     let detail = match happened {
                         Some(Event::Reserved(Ok(at))) if at.is_finite() && at >= 0.0 => {
-                            self.paced(at as u64, core.platform.now_ms());
+                            self.reserved(at as u64);
                             continue;
                         }
                         Some(Event::Reserved(Err(detail))) => detail,
@@ -441,22 +444,24 @@ impl Flow {
                     return Err(Error::Network { operation: self.operation(), detail, cause: None });
                 }
                 Stage::Pace => {
-                    let (slot, paced_at) = self.exchange.as_ref().map_or((0, 0), |ex| (ex.slot, ex.paced_at));
+                    let (slot, paced_at, ticket) =
+                        self.exchange.as_ref().map_or((0, 0, 0), |ex| (ex.slot, ex.paced_at, ex.ticket));
                     self.stage = Stage::Paced;
                     match self.bounded(core, slot.saturating_sub(paced_at)) {
                         Err(e) => {
-                            core.limiter.release(key, slot);
+                            core.limiter.release(key, ticket);
                             return Err(e);
                         }
                         Ok(0) => {}
-                        Ok(ms) => return Ok(Next::Wait(ms)),
+                        // Asked again before then: the slot may move up.
+                        Ok(ms) => return Ok(Next::Wait(ms.min(core.limiter.recheck_ms()))),
                     }
                 }
                 Stage::Paced => {
                     // Round trips seen while we waited may push the slot back.
                     let now = core.platform.now_ms();
                     let Some(ex) = self.exchange.as_mut() else { return Err(self.over()) };
-                    let due = core.limiter.confirm(key, ex.slot, now);
+                    let due = core.limiter.confirm(key, ex.ticket, now);
                     if due > now {
                         self.paced(due, now);
                         continue;
@@ -507,6 +512,15 @@ impl Flow {
                 Stage::Over => return Err(self.over()),
             }
         }
+    }
+
+    /// The limiter answered `ticket` (a time, for most stores): ask it when
+    /// that slot is due next.
+    fn reserved(&mut self, ticket: u64) {
+        if let Some(ex) = self.exchange.as_mut() {
+            ex.ticket = ticket;
+        }
+        self.stage = Stage::Paced;
     }
 
     /// The slot is `slot`, known at `now`: wait for it next.
@@ -649,7 +663,7 @@ impl Flow {
                 Request { method: self.method, url: config.base_url.join(&self.path), headers, body: self.body.clone() }
             }
         };
-        Exchange { token: token.is_none(), request, retries: 0, slot: 0, paced_at: 0, started: 0 }
+        Exchange { token: token.is_none(), request, retries: 0, ticket: 0, slot: 0, paced_at: 0, started: 0 }
     }
 
     /// `ms` to wait, unless it would pass the call's deadline; 0 for none.
@@ -692,7 +706,7 @@ impl Flow {
                     }
                     core.limiter.completed(key, ex.started, core.platform.now_ms());
                 }
-                Stage::Paced => core.limiter.release(key, ex.slot),
+                Stage::Paced => core.limiter.release(key, ex.ticket),
                 _ => {}
             }
         }

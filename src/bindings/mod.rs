@@ -21,6 +21,7 @@ use crate::flow::{Action, Core, Event, Flow};
 use crate::http::{Response, TransportError};
 use crate::limiter::{LocalLimiter, RateLimiter, WINDOW_MS};
 use crate::snapshot::Texts;
+use crate::text::cat;
 use crate::validate::{
     validate_call_options, validate_client_options, validate_payment_id, validate_payment_request,
     validate_wait_options, Environment, PaymentId,
@@ -36,35 +37,58 @@ type Inner = Core<JsPlatform, AnyLimiter>;
 /// The in-isolate limiter, or the caller's shared one (which the JS driver
 /// asks for slots: [`Action::Reserve`]).
 enum AnyLimiter {
-    Local(LocalLimiter),
+    /// The isolate's limiter, in the window of `key` (the client id and
+    /// base URL), which this client joined with `limit` until it is dropped.
+    Local {
+        local: LocalLimiter,
+        key: String,
+        limit: u32,
+    },
     Js(js_sys::Object),
 }
 
+impl Drop for AnyLimiter {
+    fn drop(&mut self) {
+        if let AnyLimiter::Local { local, key, limit } = self {
+            local.leave(key, *limit);
+        }
+    }
+}
+
+// The local limiter's window is the client's own `key` (its id and base URL),
+// not the id the flows pass, which is what a shared store gets.
 impl RateLimiter for AnyLimiter {
-    fn reserve_now(&self, key: &str, now_ms: u64) -> Option<u64> {
+    fn reserve_now(&self, _key: &str, now_ms: u64) -> Option<u64> {
         match self {
-            AnyLimiter::Local(local) => local.reserve_now(key, now_ms),
+            AnyLimiter::Local { local, key, .. } => local.reserve_now(key, now_ms),
             AnyLimiter::Js(_) => None,
         }
     }
 
-    fn confirm(&self, key: &str, at_ms: u64, now_ms: u64) -> u64 {
+    fn confirm(&self, _key: &str, at_ms: u64, now_ms: u64) -> u64 {
         match self {
-            AnyLimiter::Local(local) => local.confirm(key, at_ms, now_ms),
+            AnyLimiter::Local { local, key, .. } => local.confirm(key, at_ms, now_ms),
             AnyLimiter::Js(_) => at_ms,
+        }
+    }
+
+    fn recheck_ms(&self) -> u64 {
+        match self {
+            AnyLimiter::Local { local, .. } => local.recheck_ms(),
+            AnyLimiter::Js(_) => u64::MAX,
         }
     }
 
     fn completed(&self, key: &str, sent_ms: u64, done_ms: u64) {
         match self {
-            AnyLimiter::Local(local) => local.completed(key, sent_ms, done_ms),
+            AnyLimiter::Local { local, key, .. } => local.completed(key, sent_ms, done_ms),
             AnyLimiter::Js(store) => tell(store, "completed", key, sent_ms as f64, done_ms as f64),
         }
     }
 
     fn release(&self, key: &str, at_ms: u64) {
         match self {
-            AnyLimiter::Local(local) => local.release(key, at_ms),
+            AnyLimiter::Local { local, key, .. } => local.release(key, at_ms),
             AnyLimiter::Js(store) => tell(store, "release", key, at_ms as f64, f64::NAN),
         }
     }
@@ -152,8 +176,11 @@ impl PaymentClient {
                     made
                 }
             };
-            local.join(&config.client_id, config.rate_limit);
-            AnyLimiter::Local(local)
+            // The API's limit is per key; the same key against another base
+            // URL (the sandbox, say) is another server's.
+            let key = cat(&[&config.client_id, " ", &config.base_url.join("")]);
+            local.join(&key, config.rate_limit);
+            AnyLimiter::Local { local, key, limit: config.rate_limit }
         };
         let hook = |name| get_own(&options, name).dyn_into::<js_sys::Function>().ok();
         let (on_request, on_response) = (hook("onRequest"), hook("onResponse"));

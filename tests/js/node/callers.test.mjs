@@ -161,3 +161,52 @@ test("two clients of one clientId with different rateLimit values share one limi
   assert.equal(c.rate_limited, 0, JSON.stringify(c));
   limited.stop();
 });
+
+/** Records the referenceId of every create as it is handed to fetch, in order. */
+function recordSends() {
+  const real = globalThis.fetch;
+  const sent = [];
+  globalThis.fetch = (url, init) => {
+    if (init?.body?.startsWith?.("{")) sent.push(JSON.parse(init.body).reference_id);
+    return real(url, init);
+  };
+  return { sent, restore: () => (globalThis.fetch = real) };
+}
+
+test("queued creates leave in call order", { timeout: 60_000 }, async () => {
+  const client = make({ rateLimit: 10 });
+  await client.createPaymentRequest(order); // the token is cached
+  const rec = recordSends();
+  try {
+    const refs = Array.from({ length: 60 }, (_, i) => `order-${i}`);
+    // Started a few at a time, as requests arrive at a server: the slots' timers have different durations.
+    const calls = [];
+    for (let i = 0; i < refs.length; i++) {
+      calls.push(client.createPaymentRequest({ ...order, referenceId: refs[i] }));
+      if (i % 7 === 6) await new Promise((r) => setTimeout(r, 3));
+    }
+    await Promise.all(calls);
+    assert.deepEqual(rec.sent, refs);
+  } finally {
+    rec.restore();
+  }
+});
+
+test("a slot given back by an aborted create goes to the next in line", { timeout: 60_000 }, async () => {
+  const client = make({ rateLimit: 2 });
+  await client.createPaymentRequest(order);
+  await new Promise((r) => setTimeout(r, 1_100)); // the window is empty again
+  const t0 = performance.now();
+  const controllers = Array.from({ length: 12 }, () => new AbortController());
+  const calls = controllers.map((c, i) => client.createPaymentRequest({ ...order, referenceId: `q-${i}` }, { signal: c.signal }));
+  // The first two go at once. Once the others are queued, every other one of them gives up:
+  // five queued creates are left, three windows' worth at 2/s.
+  const gaveUp = (i) => i > 2 && i % 2 === 1;
+  await new Promise((r) => setTimeout(r, 100));
+  controllers.forEach((c, i) => gaveUp(i) && c.abort(new Error("gave up")));
+  const settled = await Promise.allSettled(calls);
+  const elapsed = performance.now() - t0;
+  assert.deepEqual(settled.map((s) => s.status), controllers.map((_, i) => (gaveUp(i) ? "rejected" : "fulfilled")));
+  // Without moving up, the last one kept its slot five windows on (~5 s); with it, ~3 s.
+  assert.ok(elapsed < 4_000, `${Math.round(elapsed)} ms for seven creates at 2/s`);
+});

@@ -76,4 +76,5 @@ test("a call queued in the rate limiter rejects at its deadline and gives its sl
   await paced.getPaymentRequest(seed.id);
   const ms = since(t0);
   assert.ok(ms > 1900 && ms < 2600, `the next call was served after ${ms.toFixed(0)} ms`);
+  paced.free(); // its 1/s would stay the limit of this clientId and sandbox
 });

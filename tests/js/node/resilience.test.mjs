@@ -159,6 +159,8 @@ test("aborts at each stage stop at once and nothing is sent after them", async (
   assert.ok((await queued) instanceof AbortError);
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal((await requests()) - before, 0, "the queued call never went out");
+  // Its 1/s would otherwise be the limit of every client of this clientId and sandbox from here on.
+  paced.free();
 
   // In flight (last: the server finishes the delayed request after we stop counting).
   await sandbox.fault({ path: "/payment/request/*", method: "GET", count: 1, kind: "delay", delay_ms: 3000 });
@@ -331,7 +333,7 @@ test("without a working crypto.getRandomValues, idempotency keys still differ", 
 });
 
 test("a wall clock stepped back an hour (a fake clock undone) does not hold the next calls back", async () => {
-  // rateLimit 4: a limiter of its own (one per rate in an isolate), so no other test shares its log.
+  // rateLimit 4: the window of this clientId and sandbox, which the clients with a rate before it shared and freed.
   const client = make({ rateLimit: 4, totalTimeoutMs: 10_000 });
   const realNow = Date.now;
   Date.now = () => realNow() + 3_600_000;
