@@ -113,12 +113,16 @@ function until(signal, arm) {
  * One attempt: `text` is the time limit, the URL, the method, header names and
  * values, then the body if one is left, joined by NULs. Resolves to the event
  * and its status, text and value for `step`.
+ *
+ * Never follows a redirect (issue 16): a 3xx (Node, Deno, Bun, workerd) or a
+ * browser's opaque redirect (status 0) is the answer, passed on with only the
+ * origin of its Location, and the core refuses it.
  */
 async function send(text, signal) {
   const [ms, url, method, ...rest] = text.split("\0");
   if (signal?.aborted) return [ABORTED];
   const controller = new AbortController();
-  const init = { method, headers: {}, signal: controller.signal };
+  const init = { method, headers: {}, signal: controller.signal, redirect: "manual" };
   if (rest.length & 1) init.body = rest.pop();
   for (let i = 0; i < rest.length; i += 2) init.headers[rest[i]] = rest[i + 1];
   let why = 0; // TIMED_OUT or ABORTED once the controller was aborted for that
@@ -132,10 +136,19 @@ async function send(text, signal) {
   let response;
   try {
     response = await fetch(url, init);
-    const body = await response.text();
     const h = response.headers;
     const header = (name) => h.get(name) ?? "";
-    return [SENT, response.status, `${header("retry-after")}\0${header("x-request-id")}\0${header("request-id")}\0${body}`];
+    const status = response.status;
+    let location = "", body = "";
+    if (!status || (status > 299 && status < 400)) {
+      try {
+        location = header("location") && new URL(header("location"), url).origin;
+      } catch {}
+      controller.abort();
+    } else {
+      body = await response.text();
+    }
+    return [SENT, status, `${header("retry-after")}\0${header("x-request-id")}\0${header("request-id")}\0${location}\0${body}`];
   } catch (e) {
     if (why) return [why];
     return response ? [BODY_FAILED, response.status, response.headers.get("x-request-id") ?? "", e] : [FETCH_FAILED, 0, "", e];

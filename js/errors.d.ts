@@ -4,7 +4,7 @@ import type { FieldError } from "./payreq.js";
 
 export type ApiErrorCode =
   | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "idempotency_conflict"
-  | "unprocessable" | "rate_limited" | "server_error" | "unexpected_status";
+  | "unprocessable" | "rate_limited" | "server_error" | "unexpected_status" | "redirect";
 export type ErrorCode =
   | "validation_failed" | ApiErrorCode | "decode_error" | "network_error" | "timeout" | "aborted";
 
@@ -53,9 +53,14 @@ export class TimeoutError extends PayreqError {
 export class AbortError extends PayreqError {
   code: "aborted";
 }
-/** The API answered with an error status. */
+/**
+ * The API answered with an error status, or with a redirect (code
+ * "redirect", never retryable): payreq never follows one, and its message
+ * names only the origin of the Location.
+ */
 export class ApiError extends PayreqError {
   code: ApiErrorCode;
+  /** The HTTP status (null only for a "redirect" in a browser, which hides it). */
   status: number;
   /** The field the server blamed, camelCase, or null. */
   field: string | null;

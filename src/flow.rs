@@ -22,6 +22,8 @@ use crate::error::{ApiError, ApiErrorKind, Error, Operation};
 use crate::http::{Host, Method, Observer, Request, RequestEvent, Response, ResponseEvent, TransportError};
 use crate::json;
 use crate::limiter::RateLimiter;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::redact;
 use crate::retry::{self, Decision, Outcome, RetryPolicy, StopReason};
 use crate::secret::AccessToken;
 use crate::text::cat;
@@ -672,6 +674,13 @@ impl Flow {
     /// The error the call ends with.
     fn failed(&self, error: Error) -> Error {
         match (&self.goal, error) {
+            // The create reached a server, which may have processed it
+            // before redirecting (POST-redirect-GET): it may exist.
+            (Goal::Create { key }, Error::Api(e))
+                if e.kind == ApiErrorKind::Redirect && e.operation == Operation::CreatePaymentRequest =>
+            {
+                Error::OutcomeUnknown { idempotency_key: key.clone(), source: Box::new(Error::Api(e)) }
+            }
             // Whatever the last attempt said, an earlier one may have created
             // the resource (a 500, then a 429 to the end): the outcome stays unknown.
             (Goal::Create { key }, e @ Error::Decode { .. }) => {
@@ -717,11 +726,21 @@ fn decode_error(operation: Operation, response: &Response, detail: String) -> Er
 }
 
 fn api_error(operation: Operation, response: &Response, retry_after_ms: Option<u64>) -> Error {
-    let body = json::parse(&response.body).map(|v| wire::decode_error_body(&v)).unwrap_or_default();
+    let kind = ApiErrorKind::from_status(response.status);
+    let mut body = json::parse(&response.body).map(|v| wire::decode_error_body(&v)).unwrap_or_default();
+    if kind == ApiErrorKind::Redirect {
+        // Where it pointed, as the message: the origin only (in wasm,
+        // js/core.js passes nothing more).
+        body.message = response.header(crate::http::LOCATION).map(ToOwned::to_owned);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            body.message = body.message.map(|l| redact::origin(&l));
+        }
+    }
     Error::Api(ApiError {
         operation,
         status: response.status,
-        kind: ApiErrorKind::from_status(response.status),
+        kind,
         server_code: body.code,
         server_message: body.message,
         field: body.field,

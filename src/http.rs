@@ -68,10 +68,13 @@ impl fmt::Debug for Request {
 pub const RETRY_AFTER: &str = "retry-after";
 /// The request id header, and the name some gateways use instead.
 pub const REQUEST_ID: [&str; 2] = ["x-request-id", "request-id"];
+/// A redirect's target, of which an error names only the origin.
+pub const LOCATION: &str = "location";
 /// The response headers the client reads; a transport may keep only these
-/// (the fetch transport in `bindings/` does).
+/// (the fetch transport in `bindings/` does: `js/core.js` `send` passes them
+/// in this order).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub const READ_HEADERS: [&str; 3] = [RETRY_AFTER, REQUEST_ID[0], REQUEST_ID[1]];
+pub const READ_HEADERS: [&str; 4] = [RETRY_AFTER, REQUEST_ID[0], REQUEST_ID[1], LOCATION];
 
 /// One HTTP response, with its body read in full.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +119,9 @@ pub enum TransportError {
 }
 
 /// Sends one HTTP request. Implemented over `fetch` in wasm and by fakes in tests.
+///
+/// It must not follow redirects (a 3xx is the response: the client turns it
+/// into an error).
 ///
 /// No `Send` bound: the wasm client is single-threaded.
 #[allow(async_fn_in_trait)]

@@ -61,6 +61,8 @@ mod http;
 mod json;
 pub mod limiter;
 mod race;
+#[cfg(not(target_arch = "wasm32"))]
+mod redact;
 pub mod retry;
 mod secret;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

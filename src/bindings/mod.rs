@@ -225,7 +225,8 @@ static FLOWS: Global<RefCell<Vec<Slot>>> = Global(RefCell::new(Vec::new()));
 /// 1 the limiter answered `status` (NaN when its answer was not a number), 2 a wait
 /// ended, 3 another flow was stepped (a token may have arrived), 4 a
 /// response: `status` and `text` (`retry-after`, `x-request-id`,
-/// `request-id` and the body, joined by NULs), 5 `fetch` threw `value`, 6
+/// `request-id`, the origin of a redirect's `location` and the body, joined
+/// by NULs), 5 `fetch` threw `value`, 6
 /// reading the body threw `value` (`text`: the request id), 7 the attempt's
 /// time limit passed, 8 the caller's signal fired, 9 the limiter threw
 /// `value`). Returns what to do next:
@@ -299,7 +300,7 @@ fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
         2 => Event::Waited,
         3 => Event::TokenFree,
         4 => {
-            // The three headers, each up to a NUL, then the body.
+            // The four headers, each up to a NUL, then the body.
             let mut rest = text;
             let mut headers = Vec::new();
             for name in crate::http::READ_HEADERS {
