@@ -499,9 +499,20 @@ impl Flow {
         happened: Option<Event>,
     ) -> Result<Option<Next>, Error> {
         let op = self.operation();
+        let happened = match happened {
+            Some(Event::Sent(Ok(response))) => Some(Event::Sent(received(response))),
+            other => other,
+        };
         let (outcome, result) = match happened {
             Some(Event::Sent(Ok(response))) => (Outcome::Status(response.status), Ok(response)),
-            Some(Event::Sent(Err(e))) => (Outcome::Connection, Err(transport_error(op, e))),
+            Some(Event::Sent(Err(e))) => {
+                // An oversized body by its status: a retry would only fetch it again.
+                let outcome = match &e {
+                    TransportError::TooLarge { status, .. } => Outcome::Status(*status),
+                    _ => Outcome::Connection,
+                };
+                (outcome, Err(transport_error(op, e)))
+            }
             _ => {
                 // The attempt's time limit: its own, or what was left of the call's.
                 let error = if self.limits.deadline.is_some_and(|(at, _)| core.platform.now_ms() >= at) {
@@ -703,6 +714,15 @@ fn resource_path(id: &PaymentId) -> String {
     cat(&["/payment/request/", id.as_str()])
 }
 
+/// A response, or [`TransportError::TooLarge`] when a transport read a body
+/// past the cap (as if it had stopped there).
+fn received(response: Response) -> Result<Response, TransportError> {
+    if response.body.len() > crate::http::MAX_RESPONSE_BYTES {
+        return Err(TransportError::TooLarge { status: response.status, request_id: request_id(&response) });
+    }
+    Ok(response)
+}
+
 fn request_id(response: &Response) -> Option<String> {
     response
         .header(crate::http::REQUEST_ID[0])
@@ -752,6 +772,12 @@ fn api_error(operation: Operation, response: &Response, retry_after_ms: Option<u
 fn transport_error(operation: Operation, error: TransportError) -> Error {
     match error {
         TransportError::Connect { detail, cause } => Error::Network { operation, detail, cause },
+        TransportError::TooLarge { status, request_id } => Error::Decode {
+            operation,
+            status,
+            detail: "the body is over the 1 MiB limit (payreq stopped reading it)".to_owned(),
+            request_id,
+        },
         TransportError::Body { status, request_id, detail } => Error::Decode {
             operation,
             status,
@@ -906,6 +932,20 @@ mod tests {
         assert_eq!(sent(first.step(&core, ok(TOKEN), false)).1, "Bearer tok");
         let (url, authorization) = sent(second.step(&core, Event::TokenFree, false));
         assert!(url.ends_with(ID) && authorization == "Bearer tok", "{url} {authorization}");
+    }
+
+    #[test]
+    fn a_body_over_the_cap_from_a_rust_transport_is_refused_unread_and_not_retried() {
+        let clock = Clock(Cell::new(0));
+        let core = Core::new(config(), &clock, LocalLimiter::new(0, 1_000));
+        let mut flow = get(&core);
+        flow.step(&core, Event::Start, false);
+        flow.step(&core, ok(TOKEN), false);
+        let huge = format!(r#"{{"id":"{ID}","status":"paid","x":"{}"}}"#, "x".repeat(crate::http::MAX_RESPONSE_BYTES));
+        match flow.step(&core, ok(&huge), false) {
+            Action::Done(Err(Error::Decode { detail, .. })) => assert!(detail.contains("1 MiB limit"), "{detail}"),
+            _ => panic!("expected a DecodeError"),
+        }
     }
 
     #[test]

@@ -229,7 +229,8 @@ static FLOWS: Global<RefCell<Vec<Slot>>> = Global(RefCell::new(Vec::new()));
 /// by NULs), 5 `fetch` threw `value`, 6
 /// reading the body threw `value` (`text`: the request id), 7 the attempt's
 /// time limit passed, 8 the caller's signal fired, 9 the limiter threw
-/// `value`). Returns what to do next:
+/// `value`, 10 the body passed `MAX_RESPONSE_BYTES` and was not read further
+/// (`text`: the request id)). Returns what to do next:
 /// a number, ms to wait (-1: until another flow is stepped; -2: ask
 /// `rateLimiter.reserve(clientId, Date.now())`); a string, the request to
 /// send (the time limit in ms, the URL, the method, each header's name and
@@ -291,7 +292,8 @@ pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> R
     result
 }
 
-/// The event of [`step`]'s arguments.
+/// The event of [`step`]'s arguments. The numbers are also `js/core.js`'s
+/// event constants: change both together.
 fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
     let status16 = status as u16;
     match event {
@@ -325,6 +327,10 @@ fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
                 detail: describe(&value, "fetch failed"),
             }))
         }
+        10 => Event::Sent(Err(TransportError::TooLarge {
+            status: status16,
+            request_id: Some(text.to_owned()).filter(|t| !t.is_empty()),
+        })),
         7 => Event::TimedOut,
         8 => Event::Aborted,
         _ => Event::Start,
