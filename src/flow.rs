@@ -685,18 +685,15 @@ impl Flow {
     /// The error the call ends with.
     fn failed(&self, error: Error) -> Error {
         match (&self.goal, error) {
-            // The create reached a server, which may have processed it
-            // before redirecting (POST-redirect-GET): it may exist.
-            (Goal::Create { key }, Error::Api(e))
-                if e.kind == ApiErrorKind::Redirect && e.operation == Operation::CreatePaymentRequest =>
-            {
-                Error::OutcomeUnknown { idempotency_key: key.clone(), source: Box::new(Error::Api(e)) }
+            // The create was answered, but not as documented (an unreadable,
+            // oversized or wrong resource, or a redirect, which may follow
+            // its processing: POST-redirect-GET): it may exist. Not so for
+            // the token request's failures, sent before the create.
+            (Goal::Create { key }, e) if reached_create(&e) => {
+                Error::OutcomeUnknown { idempotency_key: key.clone(), source: Box::new(e) }
             }
             // Whatever the last attempt said, an earlier one may have created
             // the resource (a 500, then a 429 to the end): the outcome stays unknown.
-            (Goal::Create { key }, e @ Error::Decode { .. }) => {
-                Error::OutcomeUnknown { idempotency_key: key.clone(), source: Box::new(e) }
-            }
             (Goal::Create { key }, e) if self.ambiguous => {
                 Error::OutcomeUnknown { idempotency_key: key.clone(), source: Box::new(e) }
             }
@@ -712,6 +709,16 @@ const TOKEN_PATH: &str = "/oauth/token";
 
 fn resource_path(id: &PaymentId) -> String {
     cat(&["/payment/request/", id.as_str()])
+}
+
+/// Whether `error` is an answer to the create request itself that may
+/// follow its processing: see [`Flow::failed`].
+fn reached_create(error: &Error) -> bool {
+    match error {
+        Error::Decode { operation, .. } => *operation == Operation::CreatePaymentRequest,
+        Error::Api(e) => e.operation == Operation::CreatePaymentRequest && e.kind == ApiErrorKind::Redirect,
+        _ => false,
+    }
 }
 
 /// A response, or [`TransportError::TooLarge`] when a transport read a body

@@ -350,14 +350,17 @@ fn describe(error: &JsValue, otherwise: &str) -> String {
     detail
 }
 
-/// Converts an error, giving an abort the signal's reason as its `cause`.
-fn reject(error: Error, signal: Option<&AbortSignal>) -> JsValue {
-    match (error, signal) {
-        (Error::Aborted { operation, .. }, Some(s)) => {
-            error_to_js(Error::Aborted { operation, cause: Some(Cause(Box::new(get(s, "reason")))) })
-        }
-        (e, _) => error_to_js(e),
+/// Converts an error, giving an abort (also one whose outcome is unknown)
+/// the signal's reason as its `cause`.
+fn reject(mut error: Error, signal: Option<&AbortSignal>) -> JsValue {
+    let mut inner = &mut error;
+    while let Error::OutcomeUnknown { source, .. } = inner {
+        inner = source;
     }
+    if let (Error::Aborted { cause, .. }, Some(s)) = (inner, signal) {
+        *cause = Some(Cause(Box::new(get(s, "reason"))));
+    }
+    error_to_js(error)
 }
 
 fn validation(errors: ValidationErrors) -> JsValue {
