@@ -22,7 +22,6 @@ use crate::error::{ApiError, ApiErrorKind, Error, Operation};
 use crate::http::{Host, Method, Observer, Request, RequestEvent, Response, ResponseEvent, TransportError};
 use crate::json;
 use crate::limiter::RateLimiter;
-#[cfg(not(target_arch = "wasm32"))]
 use crate::redact;
 use crate::retry::{self, Decision, Outcome, RetryPolicy, StopReason};
 use crate::secret::AccessToken;
@@ -586,6 +585,7 @@ impl Flow {
         }
         let value = parse_body(self.op, response)?;
         let resource = wire::decode_payment_request(&value, &response.body)
+            .and_then(|resource| self.checked(resource))
             .map_err(|detail| decode_error(self.op, response, detail))?;
         let Goal::Wait { deadline, pause, .. } = self.goal else { return Ok(Some(Next::Done(resource))) };
         if resource.status.is_terminal() {
@@ -596,6 +596,28 @@ impl Flow {
         }
         self.stage = Stage::Paused;
         Ok(Some(Next::Wait(pause)))
+    }
+
+    /// The server's answer is about what was asked, and safe to hand on
+    /// (issue 16): a create's `id` is a UUID, a read's is the id read (in
+    /// the validator's canonical form), and a checkout URL is an `https:`
+    /// link (or `http:` on a loopback host: [`redact::is_checkout_url`]).
+    /// Neither the wrong id nor the refused URL is quoted.
+    fn checked(&self, resource: PaymentRequest) -> Result<PaymentRequest, String> {
+        // The id asked for is canonical (lower-case), so an id equal to it but
+        // for case is that UUID.
+        let asked = self.path.get(RESOURCE_PATH.len()..).unwrap_or_default();
+        let id_ok = match self.goal {
+            Goal::Create { .. } => crate::uuid::canonical(&resource.id).is_some(),
+            _ => resource.id.eq_ignore_ascii_case(asked),
+        };
+        if !id_ok {
+            return Err("the resource's `id` is not a UUID, or not the id asked for".to_owned());
+        }
+        if resource.checkout_url.as_deref().is_some_and(|url| !redact::is_checkout_url(url)) {
+            return Err("`checkout_url` is not an https: URL (nor http: on a loopback host)".to_owned());
+        }
+        Ok(resource)
     }
 
     /// The request of the exchange to run next: the token request, or the
@@ -706,9 +728,10 @@ impl Flow {
 }
 
 const TOKEN_PATH: &str = "/oauth/token";
+const RESOURCE_PATH: &str = "/payment/request/";
 
 fn resource_path(id: &PaymentId) -> String {
-    cat(&["/payment/request/", id.as_str()])
+    cat(&[RESOURCE_PATH, id.as_str()])
 }
 
 /// Whether `error` is an answer to the create request itself that may

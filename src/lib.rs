@@ -61,7 +61,6 @@ mod http;
 mod json;
 pub mod limiter;
 mod race;
-#[cfg(not(target_arch = "wasm32"))]
 mod redact;
 pub mod retry;
 mod secret;
