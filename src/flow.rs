@@ -43,6 +43,9 @@ pub struct Core<P, L> {
     pub(crate) limiter: L,
     pub(crate) observer: Option<Box<dyn Observer>>,
     token: RefCell<Option<CachedToken>>,
+    /// The tokens this client has held, the newest last (at most
+    /// [`redact::PAST_TOKENS`]): scrubbed from what callers see.
+    held: RefCell<Vec<AccessToken>>,
     /// A flow is fetching a token: the others wait ([`Action::WaitToken`]).
     token_busy: Cell<bool>,
     /// Wakers of Rust drivers waiting for the token.
@@ -58,6 +61,7 @@ impl<P: Host, L> Core<P, L> {
             limiter,
             observer: None,
             token: RefCell::new(None),
+            held: RefCell::new(Vec::new()),
             token_busy: Cell::new(false),
             token_waiters: RefCell::new(Vec::new()),
         }
@@ -89,6 +93,18 @@ impl<P: Host, L> Core<P, L> {
         if cache.as_ref().is_some_and(|c| &c.token == used) {
             *cache = None;
         }
+    }
+
+    /// `text` without any secret of this client: the client secret (as is
+    /// and form-encoded), the Basic credentials and every token held.
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        let secret = self.config.client_secret.expose();
+        let basic = auth::basic_header(&self.config.client_id, &self.config.client_secret);
+        let encoded = auth::form_urlencode(secret);
+        let held = self.held.borrow();
+        let mut secrets = vec![secret, &encoded, basic.get("Basic ".len()..).unwrap_or_default()];
+        secrets.extend(held.iter().map(AccessToken::expose));
+        redact::scrub(text, &secrets)
     }
 
     /// Limits of one call: `options` resolved against the client's.
@@ -332,7 +348,9 @@ impl Flow {
                         }
                         error => {
                             self.stage = Stage::Over;
-                            return Action::Done(Err(self.failed(error)));
+                            let mut error = self.failed(error);
+                            redact::error(&mut error, &|t| core.scrub(t));
+                            return Action::Done(Err(error));
                         }
                     }
                 }
@@ -534,6 +552,7 @@ impl Flow {
                 Ok(r) => (Some(r.status), request_id(r)),
                 Err(e) => (e.status(), e.request_id().map(str::to_owned)),
             };
+            let request_id = request_id.map(|id| core.scrub(&id));
             o.on_response(&ResponseEvent {
                 method: ex.request.method.as_str(),
                 path: (if ex.token { TOKEN_PATH } else { &self.path }).to_owned(),
@@ -549,7 +568,7 @@ impl Flow {
                 let after = response
                     .header(crate::http::RETRY_AFTER)
                     .and_then(|v| retry::parse_retry_after(v, core.platform.now_ms()));
-                (api_error(op, &response, after), after)
+                (api_error(op, &response, after, &|t| core.scrub(t)), after)
             }
             Err(e) => (e, None),
         };
@@ -577,6 +596,12 @@ impl Flow {
             let value = parse_body(Operation::Token, response)?;
             let cached = auth::decode_token(&value, core.platform.now_ms())
                 .map_err(|e| decode_error(Operation::Token, response, e.message()))?;
+            let mut held = core.held.borrow_mut();
+            if held.len() >= redact::PAST_TOKENS {
+                held.remove(0);
+            }
+            held.push(cached.token.clone());
+            drop(held);
             *core.token.borrow_mut() = Some(cached);
             self.fetching_token = false;
             core.release_token();
@@ -734,6 +759,15 @@ fn resource_path(id: &PaymentId) -> String {
     cat(&[RESOURCE_PATH, id.as_str()])
 }
 
+/// A response, or [`TransportError::TooLarge`] when a transport read a body
+/// past the cap (as if it had stopped there).
+fn received(response: Response) -> Result<Response, TransportError> {
+    if response.body.len() > crate::http::MAX_RESPONSE_BYTES {
+        return Err(TransportError::TooLarge { status: response.status, request_id: request_id(&response) });
+    }
+    Ok(response)
+}
+
 /// Whether `error` is an answer to the create request itself that may
 /// follow its processing: see [`Flow::failed`].
 fn reached_create(error: &Error) -> bool {
@@ -744,20 +778,14 @@ fn reached_create(error: &Error) -> bool {
     }
 }
 
-/// A response, or [`TransportError::TooLarge`] when a transport read a body
-/// past the cap (as if it had stopped there).
-fn received(response: Response) -> Result<Response, TransportError> {
-    if response.body.len() > crate::http::MAX_RESPONSE_BYTES {
-        return Err(TransportError::TooLarge { status: response.status, request_id: request_id(&response) });
-    }
-    Ok(response)
-}
-
+/// The request id, unless it is over 200 bytes: clipping it could cut a
+/// secret echoed there in two, and only a whole one is scrubbed.
 fn request_id(response: &Response) -> Option<String> {
     response
         .header(crate::http::REQUEST_ID[0])
         .or_else(|| response.header(crate::http::REQUEST_ID[1]))
-        .map(|s| crate::text::clip(s, 200))
+        .filter(|s| s.len() <= 200)
+        .map(ToOwned::to_owned)
 }
 
 fn parse_body(op: Operation, response: &Response) -> Result<json::Value, Error> {
@@ -775,9 +803,16 @@ fn decode_error(operation: Operation, response: &Response, detail: String) -> Er
     Error::Decode { operation, status: response.status, detail, request_id: request_id(response) }
 }
 
-fn api_error(operation: Operation, response: &Response, retry_after_ms: Option<u64>) -> Error {
+/// The error of a non-2xx `response`; `scrub` takes the client's secrets out
+/// of the body's texts before they are clipped.
+fn api_error(
+    operation: Operation,
+    response: &Response,
+    retry_after_ms: Option<u64>,
+    scrub: &dyn Fn(&str) -> String,
+) -> Error {
     let kind = ApiErrorKind::from_status(response.status);
-    let mut body = json::parse(&response.body).map(|v| wire::decode_error_body(&v)).unwrap_or_default();
+    let mut body = json::parse(&response.body).map(|v| wire::decode_error_body(&v, scrub)).unwrap_or_default();
     if kind == ApiErrorKind::Redirect {
         // Where it pointed, as the message: the origin only (in wasm,
         // js/core.js passes nothing more).
