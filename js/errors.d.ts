@@ -41,7 +41,12 @@ export class ValidationError extends PayreqError {
 export class NetworkError extends PayreqError {
   code: "network_error";
 }
-/** The response was not the documented JSON, or its body was cut off. */
+/**
+ * The response was not the documented JSON, its body was cut off or over
+ * 1 MiB, a token was not an RFC 6750 b64token, or the resource was not the
+ * one asked for (another id, a create's id not a UUID, a checkoutUrl not
+ * https:, nor http: on a loopback host).
+ */
 export class DecodeError extends PayreqError {
   code: "decode_error";
 }
