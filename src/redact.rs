@@ -18,18 +18,25 @@ pub(crate) const REDACTED: &str = "[redacted]";
 /// the last few before it (a server may echo an expired one).
 pub(crate) const PAST_TOKENS: usize = 4;
 
-/// `text` with every occurrence of each non-empty secret replaced by
-/// [`REDACTED`]; overlapping or adjacent occurrences become one. The
-/// occurrences are found in `text` itself, so a replacement never creates a
-/// match, and a match of valid UTF-8 in valid UTF-8 starts and ends on
-/// character boundaries.
+/// The shortest secret [`scrub`] looks for, in bytes. A shorter one is too
+/// likely to occur by chance in a platform's or a server's message (a client
+/// secret "s" is in "NetworkError when attempting to fetch resource."), and
+/// scrubbing it would mangle every message and drop platform errors that
+/// never held it; real client secrets and tokens are far longer.
+pub(crate) const MIN_SECRET_BYTES: usize = 8;
+
+/// `text` with every occurrence of each secret (of [`MIN_SECRET_BYTES`] or
+/// more) replaced by [`REDACTED`]; overlapping or adjacent occurrences become
+/// one. The occurrences are found in `text` itself, so a replacement never
+/// creates a match, and a match of valid UTF-8 in valid UTF-8 starts and ends
+/// on character boundaries.
 pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     let bytes = text.as_bytes();
     let mut hidden = vec![false; bytes.len()];
     let mut any = false;
     for secret in secrets {
         let needle = secret.as_bytes();
-        if needle.is_empty() {
+        if needle.len() < MIN_SECRET_BYTES {
             continue;
         }
         let mut at = 0;
@@ -168,15 +175,18 @@ mod tests {
 
     #[test]
     fn every_secret_is_replaced_once_per_run() {
-        let secrets = ["tripwire-s3cret", "dHJpcHdpcmU=", "tok"];
+        let secrets = ["tripwire-s3cret", "dHJpcHdpcmU=", "tok-8byte"];
         assert_eq!(scrub("no secret here", &secrets), "no secret here");
         assert_eq!(scrub("a tripwire-s3cret b", &secrets), "a [redacted] b");
         assert_eq!(scrub("tripwire-s3crettripwire-s3cret", &secrets), "[redacted]");
-        assert_eq!(scrub("Basic dHJpcHdpcmU=,tok.tok", &secrets), "Basic [redacted],[redacted].[redacted]");
-        // Overlapping secrets, non-ASCII around them, an empty secret ignored.
-        assert_eq!(scrub("ütripwire-s3cret-tokü", &["tripwire-s3cret", "cret-tok", ""]), "ü[redacted]ü");
+        assert_eq!(scrub("Basic dHJpcHdpcmU=,tok-8byte.tok-8byte", &secrets), "Basic [redacted],[redacted].[redacted]");
+        // Overlapping secrets, non-ASCII around them.
+        assert_eq!(scrub("ütripwire-s3cret-tokü", &["tripwire-s3cret", "cret-tok"]), "ü[redacted]ü");
         assert_eq!(scrub("", &secrets), "");
-        assert_eq!(scrub("red", &["[redacted]", "red"]), "[redacted]");
+        assert_eq!(scrub("redacted", &["[redacted]", "redacted"]), "[redacted]");
+        // Shorter than MIN_SECRET_BYTES (or empty): not looked for.
+        let message = "NetworkError when attempting to fetch resource.";
+        assert_eq!(scrub(message, &["s", "YTpz", "", "resourc"]), message);
     }
 
     #[test]
