@@ -4,7 +4,7 @@ import type { FieldError } from "./payreq.js";
 
 export type ApiErrorCode =
   | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "idempotency_conflict"
-  | "unprocessable" | "rate_limited" | "server_error" | "unexpected_status";
+  | "unprocessable" | "rate_limited" | "server_error" | "unexpected_status" | "redirect";
 export type ErrorCode =
   | "validation_failed" | ApiErrorCode | "decode_error" | "network_error" | "timeout" | "aborted"
   | "internal_error" | "client_freed";
@@ -42,7 +42,12 @@ export class ValidationError extends PayreqError {
 export class NetworkError extends PayreqError {
   code: "network_error";
 }
-/** The response was not the documented JSON, or its body was cut off. */
+/**
+ * The response was not the documented JSON, its body was cut off or over
+ * 1 MiB, a token was not an RFC 6750 b64token, or the resource was not the
+ * one asked for (another id, a create's id not a UUID, a checkoutUrl not
+ * https:, nor http: on a loopback host).
+ */
 export class DecodeError extends PayreqError {
   code: "decode_error";
 }
@@ -54,9 +59,14 @@ export class TimeoutError extends PayreqError {
 export class AbortError extends PayreqError {
   code: "aborted";
 }
-/** The API answered with an error status. */
+/**
+ * The API answered with an error status, or with a redirect (code
+ * "redirect", never retryable): payreq never follows one, and its message
+ * names only the origin of the Location.
+ */
 export class ApiError extends PayreqError {
   code: ApiErrorCode;
+  /** The HTTP status (null only for a "redirect" in a browser, which hides it). */
   status: number;
   /** The field the server blamed, camelCase, or null. */
   field: string | null;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the packed tarball into tests/js and runs the node:test suites
-# against payreq-sandbox. Fails if the tripwire secret shows up in any output.
+# against payreq-sandbox, and the hostile-server suites. Fails if the tripwire secret shows up in any output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tarball=$(ls target/npm/payreq-*.tgz)
@@ -14,7 +14,8 @@ echo "# tsc --strict: tests/js/types/consumer.ts type-checks against the packed 
 export PAYREQ_SANDBOX_BIN="$PWD/target/debug/payreq-sandbox"
 log=target/js-test.log
 status=0
-node --test --test-concurrency=2 tests/js/node/*.test.mjs 2>&1 | tee "$log" || status=$?
+# tests/js/hostile: each file runs its own hostile node:http server (issue 16).
+node --test --test-concurrency=2 tests/js/node/*.test.mjs tests/js/hostile/*.test.mjs 2>&1 | tee "$log" || status=$?
 if grep -q -e 'tripwire-' "$log"; then
   echo "FAIL: the tripwire secret appeared in the test output ($log)" >&2
   exit 1

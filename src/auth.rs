@@ -72,6 +72,8 @@ impl CachedToken {
 pub(crate) enum TokenDecodeError {
     NotAnObject,
     MissingAccessToken,
+    /// Not an RFC 6750 `b64token` (never quoted: it may be a secret).
+    InvalidAccessToken,
     WrongTokenType(String),
 }
 
@@ -80,6 +82,10 @@ impl TokenDecodeError {
         match self {
             Self::NotAnObject => "the token response is not a JSON object".to_owned(),
             Self::MissingAccessToken => "the token response has no access_token string".to_owned(),
+            Self::InvalidAccessToken => {
+                "the access_token has characters a bearer token cannot have (RFC 6750 b64token); it was not used"
+                    .to_owned()
+            }
             Self::WrongTokenType(t) => crate::text::cat(&["token_type is \"", t, "\", expected \"Bearer\""]),
         }
     }
@@ -99,12 +105,16 @@ pub(crate) fn decode_token(body: &Value, now_ms: u64) -> Result<CachedToken, Tok
         return Err(TokenDecodeError::NotAnObject);
     }
     let token = match body.get("access_token").and_then(Value::as_str) {
-        Some(t) if !t.is_empty() => AccessToken::new(t),
+        Some(t) if crate::redact::is_b64token(t) => AccessToken::new(t),
+        Some(t) if !t.is_empty() => return Err(TokenDecodeError::InvalidAccessToken),
         _ => return Err(TokenDecodeError::MissingAccessToken),
     };
     if let Some(token_type) = body.get("token_type").and_then(Value::as_str) {
         if !token_type.eq_ignore_ascii_case("bearer") {
-            return Err(TokenDecodeError::WrongTokenType(crate::text::clip(token_type, 32)));
+            // Quoted only when short: a clipped quote could hold part of a
+            // secret, which only a whole one is scrubbed.
+            let quoted = if token_type.len() <= 32 { token_type } else { "(a long text)" };
+            return Err(TokenDecodeError::WrongTokenType(quoted.to_owned()));
         }
     }
     let ttl_ms = match body.get("expires_in") {
@@ -189,5 +199,11 @@ mod tests {
             decode_token(&parse(r#"{"access_token":"a","token_type":"mac"}"#).unwrap(), 0),
             Err(TokenDecodeError::WrongTokenType(_))
         ));
+        for bad in [r"tripwire-a b", r"tripwire-a\r\nb", r"tripwire-a\u0000", r"tripwire-\u00e4", "tripwire-a,b"] {
+            let body = parse(&format!(r#"{{"access_token":"{bad}","token_type":"Bearer"}}"#)).unwrap();
+            let error = decode_token(&body, 0).unwrap_err();
+            assert_eq!(error, TokenDecodeError::InvalidAccessToken, "{bad}");
+            assert!(!error.message().contains("tripwire"));
+        }
     }
 }

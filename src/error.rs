@@ -112,6 +112,11 @@ pub enum ApiErrorKind {
     RateLimited,
     /// 5xx: an unexpected condition at the API.
     Server,
+    /// 3xx (or, in a browser, an opaque redirect, whose status reads as 0):
+    /// payreq never follows a redirect, since it would carry the request
+    /// (a create's body and Idempotency-Key, a token request's credentials)
+    /// to wherever the `Location` points (issue 16).
+    Redirect,
     /// Any other status.
     Other,
 }
@@ -128,6 +133,7 @@ impl ApiErrorKind {
             422 => Self::Unprocessable,
             429 => Self::RateLimited,
             500..=599 => Self::Server,
+            0 | 300..=399 => Self::Redirect,
             _ => Self::Other,
         }
     }
@@ -144,7 +150,9 @@ pub struct ApiError {
     pub kind: ApiErrorKind,
     /// The server's own error code, when its body carried one.
     pub server_code: Option<String>,
-    /// The server's own message, when its body carried one.
+    /// The server's own message, when its body carried one. For a redirect
+    /// ([`ApiErrorKind::Redirect`]): the origin (`scheme://host[:port]`) of
+    /// its `Location`, never its path or query (which may carry secrets).
     pub server_message: Option<String>,
     /// The field the server blamed, in the caller's spelling (camelCase).
     pub field: Option<String>,
@@ -188,6 +196,10 @@ impl ApiError {
             (ApiErrorKind::Server, _) => {
                 "unexpected condition at the API: retry with back-off; contact support if it persists"
             }
+            (ApiErrorKind::Redirect, _) => {
+                "payreq never follows redirects, and sends credentials only to the baseUrl origin: set baseUrl to \
+                 the API's own URL (the one the redirect points at, if you trust it)"
+            }
             (ApiErrorKind::Other, _) => "unexpected status from the API: check baseUrl",
         }
     }
@@ -197,12 +209,23 @@ impl ApiError {
     /// `POST /payment/request failed with HTTP 422 (code): server message.
     /// Hint: ... [request id ...]`.
     pub fn message(&self) -> String {
-        let mut out = cat(&[self.operation.as_str(), " failed with HTTP ", &decimal(u64::from(self.status))]);
+        // A browser's opaque redirect reads as HTTP 0.
+        let redirect = self.kind == ApiErrorKind::Redirect;
+        let mut out = cat(&[
+            self.operation.as_str(),
+            if redirect { " was redirected (HTTP " } else { " failed with HTTP " },
+            &decimal(u64::from(self.status)),
+            if redirect { ")" } else { "" },
+        ]);
         if let Some(code) = &self.server_code {
             out.push_str(&cat(&[" (", code, ")"]));
         }
-        if let Some(message) = &self.server_message {
-            out.push_str(&cat(&[": ", message]));
+        match (self.kind, self.server_message.as_deref()) {
+            (ApiErrorKind::Redirect, Some(origin)) if !origin.is_empty() => {
+                out.push_str(&cat(&[" to ", origin, ", which payreq does not follow"]));
+            }
+            (ApiErrorKind::Redirect, _) | (_, None) => {}
+            (_, Some(message)) => out.push_str(&cat(&[": ", message])),
         }
         out.push_str(&cat(&[". Hint: ", self.hint()]));
         if let Some(id) = &self.request_id {
@@ -341,6 +364,7 @@ impl Error {
                 ApiErrorKind::Unprocessable => "unprocessable",
                 ApiErrorKind::RateLimited => "rate_limited",
                 ApiErrorKind::Server => "server_error",
+                ApiErrorKind::Redirect => "redirect",
                 ApiErrorKind::Other => "unexpected_status",
             },
             Error::Decode { .. } => "decode_error",
@@ -348,11 +372,11 @@ impl Error {
         }
     }
 
-    /// The HTTP status, when the API answered.
+    /// The HTTP status, when the API answered (`None` for a browser's opaque redirect).
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::OutcomeUnknown { source, .. } => source.status(),
-            Error::Api(e) => Some(e.status),
+            Error::Api(e) => Some(e.status).filter(|s| *s != 0),
             Error::Decode { status, .. } => Some(*status),
             _ => None,
         }
@@ -371,7 +395,12 @@ impl Error {
     /// Whether the same call may succeed if tried again later.
     pub fn retryable(&self) -> bool {
         match self {
-            Error::OutcomeUnknown { .. } | Error::Timeout { .. } => true,
+            // A redirect stays one: retrying the create with its key cannot
+            // help until baseUrl is fixed.
+            Error::OutcomeUnknown { source, .. } => {
+                !matches!(&**source, Error::Api(e) if e.kind == ApiErrorKind::Redirect)
+            }
+            Error::Timeout { .. } => true,
             Error::Api(e) => matches!(e.kind, ApiErrorKind::RateLimited) || matches!(e.status, 500 | 502 | 503 | 504),
             Error::Network { .. } => true,
             _ => false,

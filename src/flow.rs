@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiErrorKind, Error, Operation};
 use crate::http::{Host, Method, Observer, Request, RequestEvent, Response, ResponseEvent, TransportError};
 use crate::json;
 use crate::limiter::RateLimiter;
+use crate::redact;
 use crate::retry::{self, Decision, Outcome, RetryPolicy, StopReason};
 use crate::secret::AccessToken;
 use crate::text::cat;
@@ -51,6 +52,9 @@ pub struct Core<P, L> {
     token_flight: Cell<Option<(u32, u64)>>,
     /// Token requests started, which numbers them.
     token_fetches: Cell<u32>,
+    /// The tokens this client has held, the newest last (at most
+    /// [`redact::PAST_TOKENS`]): scrubbed from what callers see.
+    held: RefCell<Vec<AccessToken>>,
     /// Wakers of Rust drivers waiting for the token.
     token_waiters: RefCell<Vec<Waker>>,
 }
@@ -66,6 +70,7 @@ impl<P: Host, L> Core<P, L> {
             token: RefCell::new(None),
             token_flight: Cell::new(None),
             token_fetches: Cell::new(0),
+            held: RefCell::new(Vec::new()),
             token_waiters: RefCell::new(Vec::new()),
         }
     }
@@ -101,6 +106,18 @@ impl<P: Host, L> Core<P, L> {
         if cache.as_ref().is_some_and(|c| &c.token == used) {
             *cache = None;
         }
+    }
+
+    /// `text` without any secret of this client: the client secret (as is
+    /// and form-encoded), the Basic credentials and every token held.
+    pub(crate) fn scrub(&self, text: &str) -> String {
+        let secret = self.config.client_secret.expose();
+        let basic = auth::basic_header(&self.config.client_id, &self.config.client_secret);
+        let encoded = auth::form_urlencode(secret);
+        let held = self.held.borrow();
+        let mut secrets = vec![secret, &encoded, basic.get("Basic ".len()..).unwrap_or_default()];
+        secrets.extend(held.iter().map(AccessToken::expose));
+        redact::scrub(text, &secrets)
     }
 
     /// Limits of one call: `options` resolved against the client's.
@@ -348,7 +365,9 @@ impl Flow {
                         }
                         error => {
                             self.stage = Stage::Over;
-                            return Action::Done(Err(self.failed(error)));
+                            let mut error = self.failed(error);
+                            redact::error(&mut error, &|t| core.scrub(t));
+                            return Action::Done(Err(error));
                         }
                     }
                 }
@@ -539,9 +558,20 @@ impl Flow {
         happened: Option<Event>,
     ) -> Result<Option<Next>, Error> {
         let op = self.operation();
+        let happened = match happened {
+            Some(Event::Sent(Ok(response))) => Some(Event::Sent(received(response))),
+            other => other,
+        };
         let (outcome, result) = match happened {
             Some(Event::Sent(Ok(response))) => (Outcome::Status(response.status), Ok(response)),
-            Some(Event::Sent(Err(e))) => (Outcome::Connection, Err(transport_error(op, e))),
+            Some(Event::Sent(Err(e))) => {
+                // An oversized body by its status: a retry would only fetch it again.
+                let outcome = match &e {
+                    TransportError::TooLarge { status, .. } => Outcome::Status(*status),
+                    _ => Outcome::Connection,
+                };
+                (outcome, Err(transport_error(op, e)))
+            }
             _ => {
                 // The attempt's time limit: its own, or what was left of the call's.
                 let error = if self.limits.deadline.is_some_and(|(at, _)| core.platform.now_ms() >= at) {
@@ -564,6 +594,7 @@ impl Flow {
                 Ok(r) => (Some(r.status), request_id(r)),
                 Err(e) => (e.status(), e.request_id().map(str::to_owned)),
             };
+            let request_id = request_id.map(|id| core.scrub(&id));
             o.on_response(&ResponseEvent {
                 method: ex.request.method.as_str(),
                 path: (if ex.token { TOKEN_PATH } else { &self.path }).to_owned(),
@@ -579,7 +610,7 @@ impl Flow {
                 let after = response
                     .header(crate::http::RETRY_AFTER)
                     .and_then(|v| retry::parse_retry_after(v, core.platform.now_ms()));
-                (api_error(op, &response, after), after)
+                (api_error(op, &response, after, &|t| core.scrub(t)), after)
             }
             Err(e) => (e, None),
         };
@@ -607,6 +638,12 @@ impl Flow {
             let value = parse_body(Operation::Token, response)?;
             let cached = auth::decode_token(&value, core.platform.now_ms())
                 .map_err(|e| decode_error(Operation::Token, response, e.message()))?;
+            let mut held = core.held.borrow_mut();
+            if held.len() >= redact::PAST_TOKENS {
+                held.remove(0);
+            }
+            held.push(cached.token.clone());
+            drop(held);
             *core.token.borrow_mut() = Some(cached);
             self.release_token(core);
             self.stage = Stage::Token;
@@ -614,6 +651,7 @@ impl Flow {
         }
         let value = parse_body(self.op, response)?;
         let resource = wire::decode_payment_request(&value, &response.body)
+            .and_then(|resource| self.checked(resource))
             .map_err(|detail| decode_error(self.op, response, detail))?;
         let Goal::Wait { deadline, pause, .. } = self.goal else { return Ok(Some(Next::Done(resource))) };
         if resource.status.is_terminal() {
@@ -632,6 +670,28 @@ impl Flow {
             core.release_token(self.fetching_token);
             self.fetching_token = 0;
         }
+    }
+
+    /// The server's answer is about what was asked, and safe to hand on
+    /// (issue 16): a create's `id` is a UUID, a read's is the id read (in
+    /// the validator's canonical form), and a checkout URL is an `https:`
+    /// link (or `http:` on a loopback host: [`redact::is_checkout_url`]).
+    /// Neither the wrong id nor the refused URL is quoted.
+    fn checked(&self, resource: PaymentRequest) -> Result<PaymentRequest, String> {
+        // The id asked for is canonical (lower-case), so an id equal to it but
+        // for case is that UUID.
+        let asked = self.path.get(RESOURCE_PATH.len()..).unwrap_or_default();
+        let id_ok = match self.goal {
+            Goal::Create { .. } => crate::uuid::canonical(&resource.id).is_some(),
+            _ => resource.id.eq_ignore_ascii_case(asked),
+        };
+        if !id_ok {
+            return Err("the resource's `id` is not a UUID, or not the id asked for".to_owned());
+        }
+        if resource.checkout_url.as_deref().is_some_and(|url| !redact::is_checkout_url(url)) {
+            return Err("`checkout_url` is not an https: URL (nor http: on a loopback host)".to_owned());
+        }
+        Ok(resource)
     }
 
     /// The request of the exchange to run next: the token request, or the
@@ -721,11 +781,15 @@ impl Flow {
     /// The error the call ends with.
     fn failed(&self, error: Error) -> Error {
         match (&self.goal, error) {
-            // Whatever the last attempt said, an earlier one may have created
-            // the resource (a 500, then a 429 to the end): the outcome stays unknown.
-            (Goal::Create { key }, e @ Error::Decode { .. }) => {
+            // The create was answered, but not as documented (an unreadable,
+            // oversized or wrong resource, or a redirect, which may follow
+            // its processing: POST-redirect-GET): it may exist. Not so for
+            // the token request's failures, sent before the create.
+            (Goal::Create { key }, e) if reached_create(&e) => {
                 Error::OutcomeUnknown { idempotency_key: key.clone(), source: Box::new(e) }
             }
+            // Whatever the last attempt said, an earlier one may have created
+            // the resource (a 500, then a 429 to the end): the outcome stays unknown.
             (Goal::Create { key }, e) if self.ambiguous => {
                 Error::OutcomeUnknown { idempotency_key: key.clone(), source: Box::new(e) }
             }
@@ -738,16 +802,39 @@ impl Flow {
 }
 
 const TOKEN_PATH: &str = "/oauth/token";
+const RESOURCE_PATH: &str = "/payment/request/";
 
 fn resource_path(id: &PaymentId) -> String {
-    cat(&["/payment/request/", id.as_str()])
+    cat(&[RESOURCE_PATH, id.as_str()])
 }
 
+/// A response, or [`TransportError::TooLarge`] when a transport read a body
+/// past the cap (as if it had stopped there).
+fn received(response: Response) -> Result<Response, TransportError> {
+    if response.body.len() > crate::http::MAX_RESPONSE_BYTES {
+        return Err(TransportError::TooLarge { status: response.status, request_id: request_id(&response) });
+    }
+    Ok(response)
+}
+
+/// Whether `error` is an answer to the create request itself that may
+/// follow its processing: see [`Flow::failed`].
+fn reached_create(error: &Error) -> bool {
+    match error {
+        Error::Decode { operation, .. } => *operation == Operation::CreatePaymentRequest,
+        Error::Api(e) => e.operation == Operation::CreatePaymentRequest && e.kind == ApiErrorKind::Redirect,
+        _ => false,
+    }
+}
+
+/// The request id, unless it is over 200 bytes: clipping it could cut a
+/// secret echoed there in two, and only a whole one is scrubbed.
 fn request_id(response: &Response) -> Option<String> {
     response
         .header(crate::http::REQUEST_ID[0])
         .or_else(|| response.header(crate::http::REQUEST_ID[1]))
-        .map(|s| crate::text::clip(s, 200))
+        .filter(|s| s.len() <= 200)
+        .map(ToOwned::to_owned)
 }
 
 fn parse_body(op: Operation, response: &Response) -> Result<json::Value, Error> {
@@ -765,12 +852,29 @@ fn decode_error(operation: Operation, response: &Response, detail: String) -> Er
     Error::Decode { operation, status: response.status, detail, request_id: request_id(response) }
 }
 
-fn api_error(operation: Operation, response: &Response, retry_after_ms: Option<u64>) -> Error {
-    let body = json::parse(&response.body).map(|v| wire::decode_error_body(&v)).unwrap_or_default();
+/// The error of a non-2xx `response`; `scrub` takes the client's secrets out
+/// of the body's texts before they are clipped.
+fn api_error(
+    operation: Operation,
+    response: &Response,
+    retry_after_ms: Option<u64>,
+    scrub: &dyn Fn(&str) -> String,
+) -> Error {
+    let kind = ApiErrorKind::from_status(response.status);
+    let mut body = json::parse(&response.body).map(|v| wire::decode_error_body(&v, scrub)).unwrap_or_default();
+    if kind == ApiErrorKind::Redirect {
+        // Where it pointed, as the message: the origin only (in wasm,
+        // js/core.js passes nothing more).
+        body.message = response.header(crate::http::LOCATION).map(ToOwned::to_owned);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            body.message = body.message.map(|l| redact::origin(&l));
+        }
+    }
     Error::Api(ApiError {
         operation,
         status: response.status,
-        kind: ApiErrorKind::from_status(response.status),
+        kind,
         server_code: body.code,
         server_message: body.message,
         field: body.field,
@@ -782,6 +886,12 @@ fn api_error(operation: Operation, response: &Response, retry_after_ms: Option<u
 fn transport_error(operation: Operation, error: TransportError) -> Error {
     match error {
         TransportError::Connect { detail, cause } => Error::Network { operation, detail, cause },
+        TransportError::TooLarge { status, request_id } => Error::Decode {
+            operation,
+            status,
+            detail: "the body is over the 1 MiB limit (payreq stopped reading it)".to_owned(),
+            request_id,
+        },
         TransportError::Body { status, request_id, detail } => Error::Decode {
             operation,
             status,
@@ -1036,6 +1146,20 @@ mod tests {
         clock.0.set(40_100);
         let Action::Wait(back_off) = fetcher.step(&core, unavailable, false) else { panic!("expected a back-off") };
         assert_eq!(token_wait(waiter.step(&core, Event::TokenFree, false)), back_off + TOKEN_LEASE_SLACK_MS);
+    }
+
+    #[test]
+    fn a_body_over_the_cap_from_a_rust_transport_is_refused_unread_and_not_retried() {
+        let clock = Clock(Cell::new(0));
+        let core = Core::new(config(), &clock, LocalLimiter::new(0, 1_000));
+        let mut flow = get(&core);
+        flow.step(&core, Event::Start, false);
+        flow.step(&core, ok(TOKEN), false);
+        let huge = format!(r#"{{"id":"{ID}","status":"paid","x":"{}"}}"#, "x".repeat(crate::http::MAX_RESPONSE_BYTES));
+        match flow.step(&core, ok(&huge), false) {
+            Action::Done(Err(Error::Decode { detail, .. })) => assert!(detail.contains("1 MiB limit"), "{detail}"),
+            _ => panic!("expected a DecodeError"),
+        }
     }
 
     #[test]

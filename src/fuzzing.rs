@@ -10,7 +10,7 @@ pub fn decoders(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(value) = json::parse(text) else { return };
     let _ = crate::wire::decode_payment_request(&value, text);
-    let _ = crate::wire::decode_error_body(&value);
+    let _ = crate::wire::decode_error_body(&value, &|s: &str| s.to_owned());
     let _ = crate::auth::decode_token(&value, 0);
     // Whatever parses must survive a write-and-read round trip of its strings.
     if let Value::String(s) = &value {

@@ -68,10 +68,19 @@ impl fmt::Debug for Request {
 pub const RETRY_AFTER: &str = "retry-after";
 /// The request id header, and the name some gateways use instead.
 pub const REQUEST_ID: [&str; 2] = ["x-request-id", "request-id"];
+/// A redirect's target, of which an error names only the origin.
+pub const LOCATION: &str = "location";
 /// The response headers the client reads; a transport may keep only these
-/// (the fetch transport in `bindings/` does).
+/// (the fetch transport in `bindings/` does: `js/core.js` `send` passes them
+/// in this order).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub const READ_HEADERS: [&str; 3] = [RETRY_AFTER, REQUEST_ID[0], REQUEST_ID[1]];
+pub const READ_HEADERS: [&str; 4] = [RETRY_AFTER, REQUEST_ID[0], REQUEST_ID[1], LOCATION];
+
+/// The largest response body the client reads, in bytes (1 MiB; the API's
+/// answers are a few KB). A transport should stop reading beyond it and
+/// answer [`TransportError::TooLarge`] (`js/core.js` `send` does, as
+/// `MAX_BODY`); a longer body it returns anyway is refused the same way.
+pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
 
 /// One HTTP response, with its body read in full.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +113,14 @@ pub enum TransportError {
         /// The platform's own error.
         cause: Option<Cause>,
     },
+    /// The body was longer than [`MAX_RESPONSE_BYTES`]: the transport stopped
+    /// reading it and closed the connection.
+    TooLarge {
+        /// The status that arrived.
+        status: u16,
+        /// The `X-Request-Id` that arrived.
+        request_id: Option<String>,
+    },
     /// The status and headers arrived, but the body was cut off.
     Body {
         /// The status that arrived.
@@ -116,6 +133,9 @@ pub enum TransportError {
 }
 
 /// Sends one HTTP request. Implemented over `fetch` in wasm and by fakes in tests.
+///
+/// It must not follow redirects (a 3xx is the response: the client turns it
+/// into an error) and should read at most [`MAX_RESPONSE_BYTES`] of a body.
 ///
 /// No `Send` bound: the wasm client is single-threaded.
 #[allow(async_fn_in_trait)]

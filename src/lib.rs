@@ -61,6 +61,7 @@ mod http;
 mod json;
 pub mod limiter;
 mod race;
+mod redact;
 pub mod retry;
 mod secret;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -83,7 +84,7 @@ pub use error::{ApiError, ApiErrorKind, Cause, Error, FieldError, Operation, Val
 pub use flow::{Action, Core, Event, Flow, POLL_INITIAL_MS, POLL_MAX_MS};
 pub use http::{
     Host, Method, NeverAborted, Observer, Platform, Request, RequestEvent, Response, ResponseEvent, Signal, Transport,
-    TransportError,
+    TransportError, MAX_RESPONSE_BYTES,
 };
 pub use secret::{AccessToken, ClientSecret};
 #[cfg(not(target_arch = "wasm32"))]

@@ -111,19 +111,20 @@ pub(crate) struct ErrorBody {
 /// The longest server message kept in an error, in characters.
 const MAX_SERVER_MESSAGE: usize = 300;
 
-pub(crate) fn decode_error_body(body: &Value) -> ErrorBody {
-    let clip = |v: Option<&Value>| v.and_then(Value::as_str).map(|s| crate::text::clip(s, MAX_SERVER_MESSAGE));
+/// `scrub` is applied to each text before it is clipped (a secret cut in two
+/// would not be recognised).
+pub(crate) fn decode_error_body(body: &Value, scrub: &dyn Fn(&str) -> String) -> ErrorBody {
+    let text = |s: &str| crate::text::clip(&scrub(s), MAX_SERVER_MESSAGE);
+    let clip = |v: Option<&Value>| v.and_then(Value::as_str).map(text);
     match body.get("error") {
         Some(inner @ Value::Object(_)) => ErrorBody {
             code: clip(inner.get("code")),
             message: clip(inner.get("message")),
             field: clip(inner.get("field")).map(|f| wire_to_js_field(&f)),
         },
-        Some(Value::String(code)) => ErrorBody {
-            code: Some(crate::text::clip(code, MAX_SERVER_MESSAGE)),
-            message: clip(body.get("error_description")),
-            field: None,
-        },
+        Some(Value::String(code)) => {
+            ErrorBody { code: Some(text(code)), message: clip(body.get("error_description")), field: None }
+        }
         _ => ErrorBody { code: clip(body.get("code")), message: clip(body.get("message")), field: None },
     }
 }
@@ -170,19 +171,31 @@ mod tests {
         }
     }
 
+    fn same(s: &str) -> String {
+        s.to_owned()
+    }
+
     #[test]
     fn error_bodies_in_every_common_shape() {
         let nested = decode_error_body(
             &parse(r#"{"error":{"code":"invalid_amount","message":"bad","field":"redirect_url"}}"#).unwrap(),
+            &same,
         );
         assert_eq!(nested.code.as_deref(), Some("invalid_amount"));
         assert_eq!(nested.field.as_deref(), Some("redirectUrl"));
-        let oauth = decode_error_body(&parse(r#"{"error":"invalid_client","error_description":"nope"}"#).unwrap());
+        let oauth =
+            decode_error_body(&parse(r#"{"error":"invalid_client","error_description":"nope"}"#).unwrap(), &same);
         assert_eq!((oauth.code.as_deref(), oauth.message.as_deref()), (Some("invalid_client"), Some("nope")));
-        let flat = decode_error_body(&parse(r#"{"code":"x","message":"y"}"#).unwrap());
+        let flat = decode_error_body(&parse(r#"{"code":"x","message":"y"}"#).unwrap(), &same);
         assert_eq!((flat.code.as_deref(), flat.message.as_deref()), (Some("x"), Some("y")));
         let long = format!(r#"{{"message":"{}"}}"#, "m".repeat(1000));
-        assert_eq!(decode_error_body(&parse(&long).unwrap()).message.unwrap().len(), MAX_SERVER_MESSAGE);
-        assert_eq!(decode_error_body(&parse("[1]").unwrap()), ErrorBody::default());
+        assert_eq!(decode_error_body(&parse(&long).unwrap(), &same).message.unwrap().len(), MAX_SERVER_MESSAGE);
+        assert_eq!(decode_error_body(&parse("[1]").unwrap(), &same), ErrorBody::default());
+        // Scrubbed before the clip: a secret across the 300th character is not cut in two.
+        let secret = "tripwire-s3cret";
+        let long = format!(r#"{{"message":"{}{secret}"}}"#, "m".repeat(290));
+        let scrub = |s: &str| s.replace(secret, "[redacted]");
+        let message = decode_error_body(&parse(&long).unwrap(), &scrub).message.unwrap();
+        assert!(message.ends_with("m[redacted]") && !message.contains("tripwire"), "{message}");
     }
 }

@@ -65,7 +65,8 @@ fn send_function() -> js_sys::Function {
         return fetch(url, init).then(
           (r) => r.text().then((body) => {
             const h = (n) => r.headers.get(n) ?? "";
-            return [4, r.status, [h("retry-after"), h("x-request-id"), h("request-id"), body].join("\0"), undefined];
+            // The fourth text is a redirect's Location origin (none here).
+            return [4, r.status, [h("retry-after"), h("x-request-id"), h("request-id"), "", body].join("\0"), undefined];
           }),
           (e) => [5, 0, "", e],
         );

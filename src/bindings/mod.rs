@@ -260,10 +260,12 @@ static FLOWS: Global<RefCell<Vec<Slot>>> = Global(RefCell::new(Vec::new()));
 /// 1 the limiter answered `status` (NaN when its answer was not a number), 2 a wait
 /// ended, 3 a wait for the token ended (it may have arrived), 4 a
 /// response: `status` and `text` (`retry-after`, `x-request-id`,
-/// `request-id` and the body, joined by NULs), 5 `fetch` threw `value`, 6
+/// `request-id`, the origin of a redirect's `location` and the body, joined
+/// by NULs), 5 `fetch` threw `value`, 6
 /// reading the body threw `value` (`text`: the request id), 7 the attempt's
 /// time limit passed, 8 the caller's signal fired, 9 the limiter threw
-/// `value`). Returns what to do next:
+/// `value`, 10 the body passed `MAX_RESPONSE_BYTES` and was not read further
+/// (`text`: the request id)). Returns what to do next:
 /// a number, ms to wait (-1: ask `rateLimiter.reserve(clientId,
 /// Date.now())`; -2 - n: for the token another flow is fetching, at most n
 /// ms, then step with 3 (docs/waits.md)); a string, the request to
@@ -326,7 +328,8 @@ pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> R
     result
 }
 
-/// The event of [`step`]'s arguments.
+/// The event of [`step`]'s arguments. The numbers are also `js/core.js`'s
+/// event constants: change both together.
 fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
     let status16 = status as u16;
     match event {
@@ -335,7 +338,7 @@ fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
         2 => Event::Waited,
         3 => Event::TokenFree,
         4 => {
-            // The three headers, each up to a NUL, then the body.
+            // The four headers, each up to a NUL, then the body.
             let mut rest = text;
             let mut headers = Vec::new();
             for name in crate::http::READ_HEADERS {
@@ -360,6 +363,10 @@ fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
                 detail: describe(&value, "fetch failed"),
             }))
         }
+        10 => Event::Sent(Err(TransportError::TooLarge {
+            status: status16,
+            request_id: Some(text.to_owned()).filter(|t| !t.is_empty()),
+        })),
         7 => Event::TimedOut,
         8 => Event::Aborted,
         _ => Event::Start,
@@ -379,14 +386,17 @@ fn describe(error: &JsValue, otherwise: &str) -> String {
     detail
 }
 
-/// Converts an error, giving an abort the signal's reason as its `cause`.
-fn reject(error: Error, signal: Option<&AbortSignal>) -> JsValue {
-    match (error, signal) {
-        (Error::Aborted { operation, .. }, Some(s)) => {
-            error_to_js(Error::Aborted { operation, cause: Some(Cause(Box::new(get(s, "reason")))) })
-        }
-        (e, _) => error_to_js(e),
+/// Converts an error, giving an abort (also one whose outcome is unknown)
+/// the signal's reason as its `cause`.
+fn reject(mut error: Error, signal: Option<&AbortSignal>) -> JsValue {
+    let mut inner = &mut error;
+    while let Error::OutcomeUnknown { source, .. } = inner {
+        inner = source;
     }
+    if let (Error::Aborted { cause, .. }, Some(s)) = (inner, signal) {
+        *cause = Some(Cause(Box::new(get(s, "reason"))));
+    }
+    error_to_js(error)
 }
 
 fn validation(errors: ValidationErrors) -> JsValue {

@@ -200,6 +200,20 @@ async function closedPort() {
   return port;
 }
 
+/** A read through a server that redirects every request with `status` (the sandbox has no such fault). */
+async function redirected(status) {
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => res.writeHead(status, { location: "https://elsewhere.example/x" }).end());
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const baseUrl = `http://127.0.0.1:${server.address().port}`;
+    return await new PaymentClient({ ...options, baseUrl }).getPaymentRequest(UNKNOWN, { maxRetries: 0 });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
 // How to cause each row, keyed by its "when" cell: [expected status, a call that rejects].
 const TRIGGERS = {
   "invalid input or options": [
@@ -223,6 +237,7 @@ const TRIGGERS = {
   "500, 502, 503, 504": [500, 502, 503, 504].map((status) => [status, () => get({ status })]),
   "any other 5xx": [501, 505].map((status) => [status, () => get({ status })]),
   "any other non-2xx status": [405, 418].map((status) => [status, () => get({ status })]),
+  "a redirect (3xx), never followed": [301, 302, 303, 307, 308].map((status) => [status, () => redirected(status)]),
   "a response that is not the documented JSON, or whose body was cut off": [
     [200, () => get({ kind: "non_json" })],
     [200, () => get({ kind: "truncated" })],
