@@ -116,6 +116,9 @@ function step(made, id, event, status, text, value) {
 // Events of `step`.
 const RESERVED = 1, WAITED = 2, TOKEN_FREE = 3, SENT = 4, FETCH_FAILED = 5, BODY_FAILED = 6, TIMED_OUT = 7, ABORTED = 8;
 const RESERVE_THREW = 9;
+// `step` answers RESERVE - n to ask the shared limiter, waiting at most n ms
+// (below every wait for the token, -2 - n): src/bindings/mod.rs RESERVE.
+const RESERVE = -(2 ** 30) - 3;
 // The body passed MAX_BODY and was not read further (issue 16). The events are
 // numbered the same in src/bindings/mod.rs `decode_event`: change both.
 const TOO_LARGE = 10;
@@ -262,7 +265,7 @@ async function drive(inner, made, id, signal, options, create) {
       // The instance that held this flow trapped (now or in another call).
       throw isTrap(e) || made !== generation ? internal(e, key) : e;
     } finally {
-      if (!(action < -1)) wake(inner);
+      if (!(action < -1 && action > RESERVE)) wake(inner);
     }
     status = 0;
     text = "";
@@ -273,22 +276,46 @@ async function drive(inner, made, id, signal, options, create) {
       [event, status = 0, text = "", value] = await send(action, signal);
     } else if (typeof action !== "number") return action;
     else if (action >= 0) event = await until(signal, (done) => clearTimeout.bind(null, setTimeout(done, action, WAITED)));
-    else if (action < -1) {
+    else if (action > RESERVE) {
       // At most -2 - action ms; polling, after 10, 20, 40, 80, then every 100 ms.
       poll = polling ? Math.min(poll * 2, 100) : Infinity;
       event = await waitForToken(inner, signal, Math.min(-2 - action, poll));
-    } else {
-      // The time the limiter answered (NaN when not a number), or what it threw.
-      try {
-        value = await options.rateLimiter.reserve(options.clientId, Date.now());
-        event = RESERVED;
-        status = typeof value === "number" ? value : NaN;
-      } catch (e) {
-        event = RESERVE_THREW;
-        value = e;
-      }
-    }
+    } else [event, status = 0, value] = await reserve(options, signal, RESERVE - action);
   }
+}
+
+/**
+ * Asks the shared limiter for a slot, waiting at most `max` ms and only until
+ * `signal` fires: [RESERVED, the time it answered (NaN when not a number),
+ * the answer], [RESERVE_THREW, 0, what it threw], [TIMED_OUT] or [ABORTED].
+ * A slot answered after the call stopped waiting is given back (`release`),
+ * and nothing the store does later can reject unhandled.
+ */
+function reserve(options, signal, max) {
+  const store = options.rateLimiter;
+  return new Promise((resolve) => {
+    let over = false;
+    const finish = (answer) => {
+      over = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(answer);
+    };
+    const onAbort = () => finish([ABORTED]);
+    const timer = setTimeout(finish, max, [TIMED_OUT]);
+    signal?.addEventListener("abort", onAbort);
+    if (signal?.aborted) return finish([ABORTED]);
+    Promise.resolve()
+      .then(() => store.reserve(options.clientId, Date.now()))
+      .then(
+        (v) => {
+          if (!over) return finish([RESERVED, typeof v === "number" ? v : NaN, v]);
+          if (typeof v === "number") return store.release?.(options.clientId, v);
+        },
+        (e) => over || finish([RESERVE_THREW, 0, e]),
+      )
+      .catch(() => {});
+  });
 }
 
 // Where a send's text (see send) holds a create's idempotency key: the header

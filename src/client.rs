@@ -97,8 +97,13 @@ impl<T: Transport, P: Platform, L: RateLimiter> Client<T, P, L> {
         loop {
             event = match flow.step(core, event, signal.is_aborted()) {
                 Action::Done(result) => return result,
-                Action::Reserve(now) => {
-                    Event::Reserved(core.limiter.reserve(&core.config.client_id, now).await.map(|t| t as f64))
+                Action::Reserve { now_ms, max_ms } => {
+                    let reserve = pin!(core.limiter.reserve(&core.config.client_id, now_ms));
+                    match race(reserve, pin!(race(pin!(core.platform.sleep(max_ms)), pin!(signal.aborted())))).await {
+                        Either::Left(answer) => Event::Reserved(answer.map(|t| t as f64)),
+                        Either::Right(Either::Left(())) => Event::TimedOut,
+                        Either::Right(Either::Right(())) => Event::Aborted,
+                    }
                 }
                 Action::Wait(ms) => match race(pin!(core.platform.sleep(ms)), pin!(signal.aborted())).await {
                     Either::Left(()) => Event::Waited,

@@ -170,10 +170,18 @@ pub enum Event {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Action<'a> {
-    /// Ask the rate limiter for a send slot for the client id at this time
-    /// (ms since the epoch); answer [`Event::Reserved`]. Only for a limiter
-    /// that cannot answer at once ([`RateLimiter::reserve_now`]).
-    Reserve(u64),
+    /// Ask the rate limiter for a send slot for the client id at `now_ms`
+    /// (ms since the epoch); answer [`Event::Reserved`], or, when no answer
+    /// came within `max_ms` (the call's deadline, or its attempt time limit),
+    /// [`Event::TimedOut`], or [`Event::Aborted`] when the caller's signal
+    /// fires first (a slot answered after that is given back). Only for a
+    /// limiter that cannot answer at once ([`RateLimiter::reserve_now`]).
+    Reserve {
+        /// The time to reserve at.
+        now_ms: u64,
+        /// The longest to wait for the answer.
+        max_ms: u64,
+    },
     /// Wait this many ms, unless the caller's signal fires: [`Event::Waited`]
     /// or [`Event::Aborted`].
     Wait(u64),
@@ -201,7 +209,7 @@ pub enum Action<'a> {
 /// What [`Flow::advance`] stops at: an [`Action`] without its borrow.
 #[allow(clippy::large_enum_variant)]
 enum Next {
-    Reserve(u64),
+    Reserve(u64, u64),
     Wait(u64),
     WaitToken(u64),
     Send(u64),
@@ -377,14 +385,14 @@ impl Flow {
         if core.token_flight.get().is_some_and(|(n, _)| n == fetch) {
             // The fetch's lease: until this flow is stepped again, and some slack.
             let ms = match next {
-                Next::Wait(ms) | Next::Send(ms) => ms,
+                Next::Wait(ms) | Next::Send(ms) | Next::Reserve(_, ms) => ms,
                 _ => self.limits.timeout_ms,
             };
             let lease = core.platform.now_ms().saturating_add(ms).saturating_add(TOKEN_LEASE_SLACK_MS);
             core.token_flight.set(Some((fetch, lease)));
         }
         match next {
-            Next::Reserve(now) => Action::Reserve(now),
+            Next::Reserve(now_ms, max_ms) => Action::Reserve { now_ms, max_ms },
             Next::Wait(ms) => Action::Wait(ms),
             Next::WaitToken(ms) => Action::WaitToken(ms),
             Next::Done(pr) => {
@@ -446,7 +454,7 @@ impl Flow {
                         Some(ticket) => self.reserved(ticket),
                         None => {
                             self.stage = Stage::Reserving;
-                            return Ok(Next::Reserve(now));
+                            return Ok(Next::Reserve(now, self.attempt_limit(core)));
                         }
                     }
                 }
@@ -457,6 +465,12 @@ impl Flow {
                             continue;
                         }
                         Some(Event::Reserved(Err(detail))) => detail,
+                        // No answer in time: the call's deadline, or the attempt's limit.
+                        Some(Event::TimedOut) if self.remaining(core) == Some(0) => return Err(self.deadline_error()),
+                        Some(Event::TimedOut) => {
+                            let limit = crate::text::decimal(self.limits.timeout_ms);
+                            cat(&["rateLimiter.reserve did not answer within ", &limit, " ms"])
+                        }
                         _ => "rateLimiter.reserve must return (a promise of) a time in ms since the epoch".to_owned(),
                     };
                     let detail = cat(&["the rate limiter failed: ", &detail]);
@@ -495,8 +509,7 @@ impl Flow {
                     }
                     ex.started = core.platform.now_ms();
                     self.stage = Stage::Sending;
-                    let limit = self.remaining(core).map_or(self.limits.timeout_ms, |l| l.min(self.limits.timeout_ms));
-                    return Ok(Next::Send(limit));
+                    return Ok(Next::Send(self.attempt_limit(core)));
                 }
                 Stage::Sending => {
                     if let Some(next) = self.answered(core, happened)? {
@@ -727,6 +740,12 @@ impl Flow {
     }
 
     /// `ms` to wait, unless it would pass the call's deadline; 0 for none.
+    /// The time limit of the attempt about to start: its own, or what is
+    /// left of the call's.
+    fn attempt_limit<P: Host, L>(&self, core: &Core<P, L>) -> u64 {
+        self.remaining(core).map_or(self.limits.timeout_ms, |l| l.min(self.limits.timeout_ms))
+    }
+
     fn bounded<P: Host, L>(&self, core: &Core<P, L>, ms: u64) -> Result<u64, Error> {
         match self.remaining(core) {
             Some(left) if ms >= left => Err(self.deadline_error()),
@@ -979,11 +998,11 @@ mod tests {
         let store = Store::default();
         let core = Core::new(config(), &clock, &store);
         let mut flow = get(&core);
-        assert!(matches!(flow.step(&core, Event::Start, false), Action::Reserve(1_000)));
+        assert!(matches!(flow.step(&core, Event::Start, false), Action::Reserve { now_ms: 1_000, max_ms: 30_000 }));
         assert!(matches!(flow.step(&core, Event::Reserved(Ok(1_200.0)), false), Action::Wait(200)));
         clock.0.set(1_200);
         assert_eq!(sent(flow.step(&core, Event::Waited, false)).0, "https://api.example.com/oauth/token");
-        assert!(matches!(flow.step(&core, ok(TOKEN), false), Action::Reserve(1_200)));
+        assert!(matches!(flow.step(&core, ok(TOKEN), false), Action::Reserve { now_ms: 1_200, .. }));
         let (url, authorization) = sent(flow.step(&core, Event::Reserved(Ok(1_200.0)), false));
         assert_eq!(
             (url.as_str(), authorization.as_str()),
@@ -1014,8 +1033,38 @@ mod tests {
                 other => panic!("{other:?}"),
             }
             // The failed flow held the token request: the next flow makes its own.
-            assert!(matches!(get(&core).step(&core, Event::Start, false), Action::Reserve(_)));
+            assert!(matches!(get(&core).step(&core, Event::Start, false), Action::Reserve { .. }));
         }
+    }
+
+    #[test]
+    fn a_limiter_that_does_not_answer_ends_the_call_at_its_deadline_or_attempt_limit() {
+        let clock = Clock(Cell::new(1_000));
+        let store = Store::default();
+        let core = Core::new(config(), &clock, &store);
+        // With a total deadline of 300 ms: the wait for the answer is bounded by it.
+        let mut flow = Flow::get(&core, &validate_payment_id(&ID.into()).unwrap(), &with_total(300));
+        assert!(matches!(flow.step(&core, Event::Start, false), Action::Reserve { now_ms: 1_000, max_ms: 300 }));
+        clock.0.set(1_300);
+        match flow.step(&core, Event::TimedOut, false) {
+            Action::Done(Err(Error::Timeout { timeout_ms: 300, .. })) => {}
+            other => panic!("{other:?}"),
+        }
+        // Without one, by the attempt's limit (30 s): a NetworkError that says so.
+        let mut flow = get(&core);
+        assert!(matches!(flow.step(&core, Event::Start, false), Action::Reserve { max_ms: 30_000, .. }));
+        clock.0.set(31_300);
+        match flow.step(&core, Event::TimedOut, false) {
+            Action::Done(Err(Error::Network { detail, .. })) => {
+                assert_eq!(detail, "the rate limiter failed: rateLimiter.reserve did not answer within 30000 ms")
+            }
+            other => panic!("{other:?}"),
+        }
+        // An abort while it is asked ends the call (no slot is known to give back).
+        let mut flow = get(&core);
+        assert!(matches!(flow.step(&core, Event::Start, false), Action::Reserve { .. }));
+        assert!(matches!(flow.step(&core, Event::Aborted, true), Action::Done(Err(Error::Aborted { .. }))));
+        assert!(store.0.borrow().is_empty());
     }
 
     #[test]
@@ -1031,7 +1080,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(*store.0.borrow(), [5_000]);
-        assert!(matches!(get(&core).step(&core, Event::Start, false), Action::Reserve(_)));
+        assert!(matches!(get(&core).step(&core, Event::Start, false), Action::Reserve { .. }));
     }
 
     #[test]
@@ -1134,7 +1183,7 @@ mod tests {
         let mut fetcher = get(&core);
         let mut waiter = get(&core);
         // Asking an asynchronous limiter: bounded by the attempt's time limit.
-        assert!(matches!(fetcher.step(&core, Event::Start, false), Action::Reserve(0)));
+        assert!(matches!(fetcher.step(&core, Event::Start, false), Action::Reserve { now_ms: 0, .. }));
         assert_eq!(token_wait(waiter.step(&core, Event::Start, false)), 30_000 + TOKEN_LEASE_SLACK_MS);
         // The slot is 40 s away: the lease covers the wait for it.
         assert!(matches!(fetcher.step(&core, Event::Reserved(Ok(40_000.0)), false), Action::Wait(40_000)));

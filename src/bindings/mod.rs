@@ -266,9 +266,10 @@ static FLOWS: Global<RefCell<Vec<Slot>>> = Global(RefCell::new(Vec::new()));
 /// time limit passed, 8 the caller's signal fired, 9 the limiter threw
 /// `value`, 10 the body passed `MAX_RESPONSE_BYTES` and was not read further
 /// (`text`: the request id)). Returns what to do next:
-/// a number, ms to wait (-1: ask `rateLimiter.reserve(clientId,
-/// Date.now())`; -2 - n: for the token another flow is fetching, at most n
-/// ms, then step with 3 (docs/waits.md)); a string, the request to
+/// a number, ms to wait (-2 - n: for the token another flow is fetching, at
+/// most n ms, then step with 3 (docs/waits.md); [`RESERVE`] - n: ask
+/// `rateLimiter.reserve(clientId, Date.now())`, waiting at most n ms for its
+/// answer, then step with 7); a string, the request to
 /// send (the time limit in ms, the URL, the method, each header's name and
 /// value, and the body if there is one, joined by NULs); an object, the
 /// payment request the call resolves to.
@@ -293,7 +294,7 @@ pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> R
             }
             // Waits are bounded by the call's time limits (a day at most), far below i32::MAX ms.
             Action::Wait(ms) => break (Ok(js_int(ms.min(i32::MAX as u64) as i32)), false),
-            Action::Reserve(_) => break (Ok(js_int(-1)), false),
+            Action::Reserve { max_ms, .. } => break (Ok(js_int(RESERVE - max_ms.min(RESERVE_MAX) as i32)), false),
             Action::WaitToken(ms) => break (Ok(js_int(-2 - ms.min(1 << 30) as i32)), false),
             Action::Send { request, timeout_ms } => {
                 // No NUL can be in the URL (a parsed URL's href), a header name,
@@ -327,6 +328,13 @@ pub fn step(id: u32, event: u32, status: f64, text: String, value: JsValue) -> R
     }
     result
 }
+
+/// [`step`]'s answer for [`Action::Reserve`]: `RESERVE - max_ms`, below
+/// every wait for the token (`-2 - ms`, at most 2^30 ms), with `max_ms` at
+/// most [`RESERVE_MAX`] (`js/core.js` reads it back).
+const RESERVE: i32 = -(1 << 30) - 3;
+/// The longest bound [`RESERVE`] carries (about 12 days: more than any call's limits).
+const RESERVE_MAX: u64 = (1 << 30) - 3;
 
 /// The event of [`step`]'s arguments. The numbers are also `js/core.js`'s
 /// event constants: change both together.

@@ -78,3 +78,55 @@ test("a call queued in the rate limiter rejects at its deadline and gives its sl
   assert.ok(ms > 1900 && ms < 2600, `the next call was served after ${ms.toFixed(0)} ms`);
   paced.free(); // its 1/s would stay the limit of this clientId and sandbox
 });
+
+test("a shared rateLimiter that never answers: the deadline, the attempt's limit and the signal hold, and a late slot is given back", async () => {
+  let answer; // resolves the pending reserve, late
+  const released = [];
+  const store = {
+    reserve: () => new Promise((resolve) => (answer = resolve)),
+    release: (key, at) => released.push([key, at]),
+  };
+  // totalTimeoutMs: a TimeoutError at it.
+  let t0 = performance.now();
+  let err = await make({ rateLimiter: store }).getPaymentRequest(seed.id, { totalTimeoutMs: 300 }).catch((e) => e);
+  assert.ok(err instanceof TimeoutError, String(err));
+  assert.ok(since(t0) < 1_000, `rejected after ${since(t0).toFixed(0)} ms`);
+  // The store answers after all: that slot is given back, not kept.
+  answer(Date.now());
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(released.map(([key]) => key), [CLIENT_ID]);
+  // Without a total deadline, the attempt's timeoutMs bounds the wait: a NetworkError that says so.
+  t0 = performance.now();
+  err = await make({ rateLimiter: store, timeoutMs: 300 }).getPaymentRequest(seed.id).catch((e) => e);
+  assert.equal(err.code, "network_error");
+  assert.match(err.message, /rateLimiter\.reserve did not answer within 300 ms/);
+  assert.ok(since(t0) < 1_000, `rejected after ${since(t0).toFixed(0)} ms`);
+  // The signal: an AbortError with its reason, at once.
+  const reason = new Error("changed my mind");
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(reason), 100);
+  t0 = performance.now();
+  err = await make({ rateLimiter: store }).getPaymentRequest(seed.id, { signal: controller.signal }).catch((e) => e);
+  assert.ok(err instanceof AbortError, String(err));
+  assert.equal(err.cause, reason);
+  assert.ok(since(t0) < 1_000, `rejected after ${since(t0).toFixed(0)} ms`);
+});
+
+test("a shared rateLimiter whose release rejects never causes an unhandled rejection", async () => {
+  let answer;
+  const store = {
+    reserve: () => new Promise((resolve) => (answer = resolve)),
+    release: () => Promise.reject(new Error("store down")),
+  };
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    await make({ rateLimiter: store }).getPaymentRequest(seed.id, { totalTimeoutMs: 100 }).catch(() => {});
+    answer(Date.now());
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
+});
