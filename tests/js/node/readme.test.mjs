@@ -154,13 +154,14 @@ test("the validation rules list exactly the FieldErrorCode union", () => {
   assert.deepEqual(documented, sorted(literals(typeAlias("payreq", "FieldErrorCode"))));
 });
 
-// The repository's README repeats both tables for contributors; it must not fall behind.
-const repoReadme = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
+// The repository's docs repeat both tables for contributors (docs/validation.md,
+// docs/errors.md); they must not fall behind.
+const repoFile = (file) => readFileSync(fileURLToPath(new URL(`../../../${file}`, import.meta.url)), "utf8");
 
-test("the repository README lists exactly the FieldErrorCode union and the ErrorCode union", () => {
-  const rows = table(section("Validation rules (client-side, before any network call)", repoReadme), "field");
+test("the repository's docs list exactly the FieldErrorCode union and the ErrorCode union", () => {
+  const rows = table(section("Validation rules (client-side, before any network call)", repoFile("docs/validation.md")), "field");
   assert.deepEqual(sorted(rows.flatMap((r) => codeSpans(r[2]))), sorted(literals(typeAlias("payreq", "FieldErrorCode"))));
-  const errors = table(section("Errors", repoReadme), "status");
+  const errors = table(section("Classes and codes", repoFile("docs/errors.md")), "status");
   assert.deepEqual(sorted(errors.map((r) => unquote(r[2]))), sorted(union("errors", "ErrorCode")));
 });
 
