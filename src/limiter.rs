@@ -777,7 +777,7 @@ mod tests {
         /// window that starts more than a window before the step or over 4 s
         /// after it. Around the step they may: an answer that came across it
         /// is timed by a clock that paused there, so it may count as earlier
-        /// than it was (README, "Rate limit").
+        /// than it was (docs/rate-limit.md).
         #[test]
         fn arrivals_never_put_more_than_the_limit_in_a_window(
             limit in 1u32..6,

@@ -5,7 +5,7 @@
 // exactly; its validation codes are the FieldErrorCode union.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as payreq from "payreq";
@@ -154,14 +154,56 @@ test("the validation rules list exactly the FieldErrorCode union", () => {
   assert.deepEqual(documented, sorted(literals(typeAlias("payreq", "FieldErrorCode"))));
 });
 
-// The repository's README repeats both tables for contributors; it must not fall behind.
-const repoReadme = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
+// The repository's docs repeat both tables for contributors (docs/validation.md,
+// docs/errors.md); they must not fall behind.
+const repoFile = (file) => readFileSync(fileURLToPath(new URL(`../../../${file}`, import.meta.url)), "utf8");
 
-test("the repository README lists exactly the FieldErrorCode union and the ErrorCode union", () => {
-  const rows = table(section("Validation rules (client-side, before any network call)", repoReadme), "field");
+test("the repository's docs list exactly the FieldErrorCode union and the ErrorCode union", () => {
+  const rows = table(section("Validation rules (client-side, before any network call)", repoFile("docs/validation.md")), "field");
   assert.deepEqual(sorted(rows.flatMap((r) => codeSpans(r[2]))), sorted(literals(typeAlias("payreq", "FieldErrorCode"))));
-  const errors = table(section("Errors", repoReadme), "status");
+  const errors = table(section("Classes and codes", repoFile("docs/errors.md")), "status");
   assert.deepEqual(sorted(errors.map((r) => unquote(r[2]))), sorted(union("errors", "ErrorCode")));
+});
+
+// ---- the repository's relative links ----
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const FENCED = /^```.*\n[\s\S]*?^```$/gm;
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+const slug = (heading) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, "").replace(/\s/g, "-");
+
+/** The anchors of a markdown file's headings (a repeated heading gets -1, -2, ...). */
+function anchors(text) {
+  const seen = new Map();
+  const all = new Set();
+  for (const [, heading] of text.replace(FENCED, "").matchAll(/^#{1,6} (.+)$/gm)) {
+    const base = slug(heading);
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    all.add(n ? `${base}-${n}` : base);
+  }
+  return all;
+}
+
+test("every relative link of README.md and docs/*.md resolves, to a file and a heading", () => {
+  const docs = readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
+  const broken = [];
+  let links = 0;
+  for (const file of ["README.md", ...docs]) {
+    const text = readFileSync(path.join(ROOT, file), "utf8").replace(FENCED, "").replace(/`[^`\n]+`/g, "");
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:
+      links++;
+      const [where, anchor] = target.split("#");
+      const resolved = where ? path.join(ROOT, path.dirname(file), where) : path.join(ROOT, file);
+      if (!existsSync(resolved)) broken.push(`${file}: ${target} (no such file)`);
+      else if (anchor && resolved.endsWith(".md") && !anchors(readFileSync(resolved, "utf8")).has(anchor)) {
+        broken.push(`${file}: ${target} (no such heading)`);
+      }
+    }
+  }
+  assert.ok(links >= 20, `only ${links} relative links found: is the pattern still right?`);
+  assert.deepEqual(broken, []);
 });
 
 // ---- the error table against the package ----
