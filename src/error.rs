@@ -122,21 +122,144 @@ pub enum ApiErrorKind {
 }
 
 impl ApiErrorKind {
-    /// The kind for an HTTP status.
+    /// The kind for an HTTP status (the status table, [`Error::retryable`]'s
+    /// source too, is `status_class` in `src/error.rs`).
     pub fn from_status(status: u16) -> Self {
-        match status {
-            400 => Self::BadRequest,
-            401 => Self::Unauthorized,
-            403 => Self::Forbidden,
-            404 => Self::NotFound,
-            409 => Self::Conflict,
-            422 => Self::Unprocessable,
-            429 => Self::RateLimited,
-            500..=599 => Self::Server,
-            0 | 300..=399 => Self::Redirect,
-            _ => Self::Other,
-        }
+        // The kind does not depend on the operation: only some hints do.
+        status_class(status, Operation::Token).kind.unwrap_or(Self::Other)
     }
+}
+
+/// What payreq says about one error: its `code`, its JS class, whether a
+/// retry can help, and what to do. Decided here only: [`status_class`] for an
+/// error status, [`Error::class`] for every error. `Error::code`, `retryable`
+/// and `hint`, `retry::is_retryable`, the bindings' class name
+/// (`src/bindings/convert.rs`) and so `js/errors.js` all read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Class {
+    /// The kind of an error status; `None` for the errors that are not one.
+    pub kind: Option<ApiErrorKind>,
+    /// The stable snake_case code ([`Error::code`]).
+    pub code: &'static str,
+    /// The JS class the bindings build (`js/errors.js`).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub name: &'static str,
+    /// Whether the same call may succeed later ([`Error::retryable`]); for a
+    /// status, whether `retry::decide` retries it.
+    pub retryable: bool,
+    /// What to do about it ([`Error::hint`]).
+    pub hint: &'static str,
+}
+
+impl Class {
+    const fn new(code: &'static str, name: &'static str, retryable: bool, hint: &'static str) -> Self {
+        Self { kind: None, code, name, retryable, hint }
+    }
+
+    const fn status(
+        kind: ApiErrorKind,
+        code: &'static str,
+        name: &'static str,
+        retryable: bool,
+        hint: &'static str,
+    ) -> Self {
+        Self { kind: Some(kind), code, name, retryable, hint }
+    }
+}
+
+/// The one table of error statuses: an HTTP status answered to `operation`,
+/// as its kind, code, JS class, retryability and hint (the npm README's
+/// "Errors" table, row by row). Only hints depend on the operation.
+pub(crate) fn status_class(status: u16, operation: Operation) -> Class {
+    use ApiErrorKind as K;
+    const AUTH: &str = "AuthenticationError";
+    const INVALID: &str = "InvalidRequestError";
+    const SERVER: &str = "unexpected condition at the API: retry with back-off; contact support if it persists";
+    match status {
+        400 => Class::status(
+            K::BadRequest,
+            "bad_request",
+            INVALID,
+            false,
+            "the body must include amount, currency and redirect_url exactly as documented; \
+             payreq validates these before sending, so check that baseUrl points at the payment API",
+        ),
+        401 => Class::status(
+            K::Unauthorized,
+            "unauthorized",
+            AUTH,
+            false,
+            "the access token was missing or expired; payreq fetched a fresh token and the API still \
+             refused it, so check that clientId and baseUrl belong to the same environment",
+        ),
+        403 => Class::status(
+            K::Forbidden,
+            "forbidden",
+            AUTH,
+            false,
+            match operation {
+                Operation::Token => {
+                    "wrong clientId/clientSecret or a bad Basic auth header: use the credentials from the \
+                     dashboard of the environment that baseUrl points at"
+                }
+                _ => "the credentials are not allowed to do this",
+            },
+        ),
+        404 => Class::status(
+            K::NotFound,
+            "not_found",
+            "NotFoundError",
+            false,
+            "confirm the id and that baseUrl is the environment (sandbox or production) it was created in",
+        ),
+        409 => Class::status(
+            K::Conflict,
+            "idempotency_conflict",
+            "IdempotencyError",
+            false,
+            "this idempotencyKey was already used with a different body: use a new key for a new payment",
+        ),
+        422 => Class::status(
+            K::Unprocessable,
+            "unprocessable",
+            INVALID,
+            false,
+            "a business rule refused the request: use a currency the account supports and a positive \
+             integer amount in the smallest currency unit",
+        ),
+        429 => Class::status(
+            K::RateLimited,
+            "rate_limited",
+            "RateLimitError",
+            true,
+            "more than 5 requests per second for this API key: slow down and retry after the Retry-After delay",
+        ),
+        // The 5xx a retry can help with; any other is final.
+        500 | 502 | 503 | 504 => Class::status(K::Server, "server_error", "ServerError", true, SERVER),
+        500..=599 => Class::status(K::Server, "server_error", "ServerError", false, SERVER),
+        // A browser's opaque redirect reads as HTTP 0.
+        0 | 300..=399 => Class::status(
+            K::Redirect,
+            "redirect",
+            "ApiError",
+            false,
+            "payreq never follows redirects, and sends credentials only to the baseUrl origin: set baseUrl to \
+             the API's own URL (the one the redirect points at, if you trust it)",
+        ),
+        _ => Class::status(
+            K::Other,
+            "unexpected_status",
+            "ApiError",
+            false,
+            "unexpected status from the API: check baseUrl",
+        ),
+    }
+}
+
+/// Whether a retry can help with an error status: `retry::is_retryable`'s
+/// answer for a status, from the same table as [`Error::retryable`].
+pub(crate) fn retryable_status(status: u16) -> bool {
+    status_class(status, Operation::Token).retryable
 }
 
 /// An error status returned by the API.
@@ -146,7 +269,8 @@ pub struct ApiError {
     pub operation: Operation,
     /// The HTTP status.
     pub status: u16,
-    /// The class of the status.
+    /// The class of the status: [`ApiErrorKind::from_status`] of it. The
+    /// code, class, retryability and hint are read from the status.
     pub kind: ApiErrorKind,
     /// The server's own error code, when its body carried one.
     pub server_code: Option<String>,
@@ -164,44 +288,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// Its row of the status table (by its status, which [`kind`](Self::kind) follows).
+    pub(crate) fn class(&self) -> Class {
+        status_class(self.status, self.operation)
+    }
+
     /// What the provider's troubleshooting table says to do about this status.
     pub fn hint(&self) -> &'static str {
-        match (self.kind, self.operation) {
-            (ApiErrorKind::BadRequest, _) => {
-                "the body must include amount, currency and redirect_url exactly as documented; \
-                 payreq validates these before sending, so check that baseUrl points at the payment API"
-            }
-            (ApiErrorKind::Unauthorized, _) => {
-                "the access token was missing or expired; payreq fetched a fresh token and the API still \
-                 refused it, so check that clientId and baseUrl belong to the same environment"
-            }
-            (ApiErrorKind::Forbidden, Operation::Token) => {
-                "wrong clientId/clientSecret or a bad Basic auth header: use the credentials from the \
-                 dashboard of the environment that baseUrl points at"
-            }
-            (ApiErrorKind::Forbidden, _) => "the credentials are not allowed to do this",
-            (ApiErrorKind::NotFound, _) => {
-                "confirm the id and that baseUrl is the environment (sandbox or production) it was created in"
-            }
-            (ApiErrorKind::Conflict, _) => {
-                "this idempotencyKey was already used with a different body: use a new key for a new payment"
-            }
-            (ApiErrorKind::Unprocessable, _) => {
-                "a business rule refused the request: use a currency the account supports and a positive \
-                 integer amount in the smallest currency unit"
-            }
-            (ApiErrorKind::RateLimited, _) => {
-                "more than 5 requests per second for this API key: slow down and retry after the Retry-After delay"
-            }
-            (ApiErrorKind::Server, _) => {
-                "unexpected condition at the API: retry with back-off; contact support if it persists"
-            }
-            (ApiErrorKind::Redirect, _) => {
-                "payreq never follows redirects, and sends credentials only to the baseUrl origin: set baseUrl to \
-                 the API's own URL (the one the redirect points at, if you trust it)"
-            }
-            (ApiErrorKind::Other, _) => "unexpected status from the API: check baseUrl",
-        }
+        self.class().hint
     }
 }
 
@@ -210,7 +304,8 @@ impl ApiError {
     /// Hint: ... [request id ...]`.
     pub fn message(&self) -> String {
         // A browser's opaque redirect reads as HTTP 0.
-        let redirect = self.kind == ApiErrorKind::Redirect;
+        let kind = self.class().kind;
+        let redirect = kind == Some(ApiErrorKind::Redirect);
         let mut out = cat(&[
             self.operation.as_str(),
             if redirect { " was redirected (HTTP " } else { " failed with HTTP " },
@@ -220,12 +315,12 @@ impl ApiError {
         if let Some(code) = &self.server_code {
             out.push_str(&cat(&[" (", code, ")"]));
         }
-        match (self.kind, self.server_message.as_deref()) {
-            (ApiErrorKind::Redirect, Some(origin)) if !origin.is_empty() => {
+        match (redirect, self.server_message.as_deref()) {
+            (true, Some(origin)) if !origin.is_empty() => {
                 out.push_str(&cat(&[" to ", origin, ", which payreq does not follow"]));
             }
-            (ApiErrorKind::Redirect, _) | (_, None) => {}
-            (_, Some(message)) => out.push_str(&cat(&[": ", message])),
+            (true, _) | (_, None) => {}
+            (false, Some(message)) => out.push_str(&cat(&[": ", message])),
         }
         out.push_str(&cat(&[". Hint: ", self.hint()]));
         if let Some(id) = &self.request_id {
@@ -350,26 +445,7 @@ impl Error {
 
     /// A stable snake_case code to branch on.
     pub fn code(&self) -> &'static str {
-        match self {
-            Error::OutcomeUnknown { source, .. } => source.code(),
-            Error::Timeout { .. } => "timeout",
-            Error::Aborted { .. } => "aborted",
-            Error::Validation(_) => "validation_failed",
-            Error::Api(e) => match e.kind {
-                ApiErrorKind::BadRequest => "bad_request",
-                ApiErrorKind::Unauthorized => "unauthorized",
-                ApiErrorKind::Forbidden => "forbidden",
-                ApiErrorKind::NotFound => "not_found",
-                ApiErrorKind::Conflict => "idempotency_conflict",
-                ApiErrorKind::Unprocessable => "unprocessable",
-                ApiErrorKind::RateLimited => "rate_limited",
-                ApiErrorKind::Server => "server_error",
-                ApiErrorKind::Redirect => "redirect",
-                ApiErrorKind::Other => "unexpected_status",
-            },
-            Error::Decode { .. } => "decode_error",
-            Error::Network { .. } => "network_error",
-        }
+        self.class().code
     }
 
     /// The HTTP status, when the API answered (`None` for a browser's opaque redirect).
@@ -394,33 +470,169 @@ impl Error {
 
     /// Whether the same call may succeed if tried again later.
     pub fn retryable(&self) -> bool {
-        match self {
-            // A redirect stays one: retrying the create with its key cannot
-            // help until baseUrl is fixed.
-            Error::OutcomeUnknown { source, .. } => {
-                !matches!(&**source, Error::Api(e) if e.kind == ApiErrorKind::Redirect)
-            }
-            Error::Timeout { .. } => true,
-            Error::Api(e) => matches!(e.kind, ApiErrorKind::RateLimited) || matches!(e.status, 500 | 502 | 503 | 504),
-            Error::Network { .. } => true,
-            _ => false,
-        }
+        self.class().retryable
     }
 
     /// What to do about it.
     pub fn hint(&self) -> &'static str {
+        self.class().hint
+    }
+
+    /// Its code, JS class, retryability and hint: the one place that decides
+    /// them for every error ([`status_class`] for an error status).
+    pub(crate) fn class(&self) -> Class {
         match self {
-            Error::OutcomeUnknown { .. } => {
-                "the payment request may exist: retry with the same idempotencyKey, which cannot create a duplicate"
+            Error::Validation(_) => Class::new(
+                "validation_failed",
+                "ValidationError",
+                false,
+                "fix the fields listed in `errors`; nothing was sent",
+            ),
+            Error::Api(e) => e.class(),
+            Error::Decode { .. } => Class::new(
+                "decode_error",
+                "DecodeError",
+                false,
+                "the response was not the documented JSON: check that baseUrl points at the payment API",
+            ),
+            Error::Network { .. } => Class::new(
+                "network_error",
+                "NetworkError",
+                true,
+                "the API could not be reached: check baseUrl and the network, then retry",
+            ),
+            Error::Timeout { .. } => Class::new(
+                "timeout",
+                "TimeoutError",
+                true,
+                "the API did not answer in time: retry later, or raise timeoutMs",
+            ),
+            Error::Aborted { .. } => {
+                Class::new("aborted", "AbortError", false, "the call was cancelled by its AbortSignal")
             }
-            Error::Timeout { .. } => "the API did not answer in time: retry later, or raise timeoutMs",
-            Error::Aborted { .. } => "the call was cancelled by its AbortSignal",
-            Error::Validation(_) => "fix the fields listed in `errors`; nothing was sent",
-            Error::Api(e) => e.hint(),
-            Error::Decode { .. } => {
-                "the response was not the documented JSON: check that baseUrl points at the payment API"
+            // The last attempt's code and class. Retryable with the same key,
+            // unless it was a redirect: retrying cannot help until baseUrl is fixed.
+            Error::OutcomeUnknown { source, .. } => Class {
+                retryable: !matches!(&**source, Error::Api(e) if e.class().kind == Some(ApiErrorKind::Redirect)),
+                hint: "the payment request may exist: retry with the same idempotencyKey, which cannot create a \
+                       duplicate",
+                ..source.class()
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::retry::{decide, Decision, Outcome, RetryPolicy, StopReason};
+
+    const OPERATIONS: [Operation; 3] =
+        [Operation::Token, Operation::CreatePaymentRequest, Operation::GetPaymentRequest];
+
+    /// The error a flow builds for an error status (`flow.rs` `api_error`).
+    fn status_error(status: u16, operation: Operation) -> Error {
+        Error::Api(ApiError {
+            operation,
+            status,
+            kind: ApiErrorKind::from_status(status),
+            server_code: None,
+            server_message: None,
+            field: None,
+            request_id: None,
+            retry_after: None,
+        })
+    }
+
+    /// Whether `retry::decide` retries a status, with every retry still to spend.
+    fn retried(status: u16) -> bool {
+        match decide(Outcome::Status(status), None, 0, &RetryPolicy::default(), None, 0.5) {
+            Decision::RetryAfter(_) => true,
+            Decision::Stop(reason) => {
+                assert_eq!(reason, StopReason::NotRetryable, "HTTP {status}");
+                false
             }
-            Error::Network { .. } => "the API could not be reached: check baseUrl and the network, then retry",
+        }
+    }
+
+    #[test]
+    fn every_status_is_retryable_exactly_when_retry_decide_retries_it() {
+        let mut retried_statuses = Vec::new();
+        for status in 100..=599u16 {
+            let retry = retried(status);
+            if retry {
+                retried_statuses.push(status);
+            }
+            let token = status_class(status, Operation::Token);
+            for operation in OPERATIONS {
+                let error = status_error(status, operation);
+                let class = error.class();
+                let at = cat(&[operation.as_str(), " HTTP ", &decimal(u64::from(status))]);
+                assert_eq!(error.retryable(), retry, "{at}");
+                assert_eq!(class.retryable, retry, "{at}");
+                assert_eq!(class.kind, Some(ApiErrorKind::from_status(status)), "{at}");
+                assert_eq!((error.code(), error.hint()), (class.code, class.hint), "{at}");
+                // A retried status is a rate limit or a server error; of the
+                // other classes, none is retried.
+                match class.name {
+                    "RateLimitError" => assert!(retry && class.code == "rate_limited", "{at}"),
+                    "ServerError" => assert!(class.code == "server_error" && (500..=599).contains(&status), "{at}"),
+                    _ => assert!(!retry, "{at}"),
+                }
+                // Only the hint depends on the operation.
+                assert_eq!(
+                    (class.kind, class.code, class.name, class.retryable),
+                    (token.kind, token.code, token.name, token.retryable),
+                    "{at}"
+                );
+                // A create whose outcome is unknown stays retryable (with its
+                // key) after a status retry gives up on, except a redirect.
+                let unknown = Error::OutcomeUnknown { idempotency_key: "k".to_owned(), source: Box::new(error) };
+                assert_eq!(unknown.code(), class.code, "{at}");
+                assert_eq!(unknown.class().name, class.name, "{at}");
+                assert_eq!(unknown.retryable(), class.kind != Some(ApiErrorKind::Redirect), "{at}");
+            }
+        }
+        assert_eq!(retried_statuses, [429, 500, 502, 503, 504]);
+        // No response: retried, and so are the errors it ends in.
+        assert!(crate::retry::is_retryable(Outcome::Connection));
+        let op = Operation::CreatePaymentRequest;
+        assert!(Error::Network { operation: op, detail: String::new(), cause: None }.retryable());
+        assert!(Error::Timeout { operation: op, timeout_ms: 1 }.retryable());
+    }
+
+    /// The npm README's "Errors" table, row by row (`tests/js/node/readme.test.mjs`
+    /// checks the same rows against the package).
+    #[test]
+    fn the_status_table_is_the_readme_table() {
+        use Operation::*;
+        let rows: &[(u16, Operation, &str, &str, bool, &str)] = &[
+            (400, GetPaymentRequest, "InvalidRequestError", "bad_request", false, "the body must include"),
+            (401, CreatePaymentRequest, "AuthenticationError", "unauthorized", false, "the access token was missing"),
+            (403, Token, "AuthenticationError", "forbidden", false, "wrong clientId/clientSecret"),
+            (403, CreatePaymentRequest, "AuthenticationError", "forbidden", false, "the credentials are not allowed"),
+            (403, GetPaymentRequest, "AuthenticationError", "forbidden", false, "the credentials are not allowed"),
+            (404, GetPaymentRequest, "NotFoundError", "not_found", false, "confirm the id"),
+            (409, CreatePaymentRequest, "IdempotencyError", "idempotency_conflict", false, "this idempotencyKey"),
+            (422, CreatePaymentRequest, "InvalidRequestError", "unprocessable", false, "a business rule"),
+            (429, Token, "RateLimitError", "rate_limited", true, "more than 5 requests"),
+            (500, CreatePaymentRequest, "ServerError", "server_error", true, "unexpected condition"),
+            (502, GetPaymentRequest, "ServerError", "server_error", true, "unexpected condition"),
+            (503, Token, "ServerError", "server_error", true, "unexpected condition"),
+            (504, Token, "ServerError", "server_error", true, "unexpected condition"),
+            (501, Token, "ServerError", "server_error", false, "unexpected condition"),
+            (599, Token, "ServerError", "server_error", false, "unexpected condition"),
+            (0, CreatePaymentRequest, "ApiError", "redirect", false, "payreq never follows redirects"),
+            (301, Token, "ApiError", "redirect", false, "payreq never follows redirects"),
+            (399, Token, "ApiError", "redirect", false, "payreq never follows redirects"),
+            (418, Token, "ApiError", "unexpected_status", false, "unexpected status from the API"),
+            (200, Token, "ApiError", "unexpected_status", false, "unexpected status from the API"),
+            (600, Token, "ApiError", "unexpected_status", false, "unexpected status from the API"),
+        ];
+        for &(status, operation, name, code, retryable, hint) in rows {
+            let class = status_error(status, operation).class();
+            assert_eq!((class.name, class.code, class.retryable), (name, code, retryable), "{operation} {status}");
+            assert!(class.hint.starts_with(hint), "{operation} {status}: {}", class.hint);
         }
     }
 }
