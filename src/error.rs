@@ -169,92 +169,109 @@ impl Class {
 
 /// The one table of error statuses: an HTTP status answered to `operation`,
 /// as its kind, code, JS class, retryability and hint (the npm README's
-/// "Errors" table, row by row). Only hints depend on the operation.
-pub(crate) fn status_class(status: u16, operation: Operation) -> Class {
-    use ApiErrorKind as K;
-    const AUTH: &str = "AuthenticationError";
-    const INVALID: &str = "InvalidRequestError";
-    const SERVER: &str = "unexpected condition at the API: retry with back-off; contact support if it persists";
+/// "Errors" table, row by row; its rows are the consts below). Only hints
+/// depend on the operation.
+pub(crate) fn status_class(status: u16, operation: Operation) -> &'static Class {
     match status {
-        400 => Class::status(
-            K::BadRequest,
-            "bad_request",
-            INVALID,
-            false,
-            "the body must include amount, currency and redirect_url exactly as documented; \
-             payreq validates these before sending, so check that baseUrl points at the payment API",
-        ),
-        401 => Class::status(
-            K::Unauthorized,
-            "unauthorized",
-            AUTH,
-            false,
-            "the access token was missing or expired; payreq fetched a fresh token and the API still \
-             refused it, so check that clientId and baseUrl belong to the same environment",
-        ),
-        403 => Class::status(
-            K::Forbidden,
-            "forbidden",
-            AUTH,
-            false,
-            match operation {
-                Operation::Token => {
-                    "wrong clientId/clientSecret or a bad Basic auth header: use the credentials from the \
-                     dashboard of the environment that baseUrl points at"
-                }
-                _ => "the credentials are not allowed to do this",
-            },
-        ),
-        404 => Class::status(
-            K::NotFound,
-            "not_found",
-            "NotFoundError",
-            false,
-            "confirm the id and that baseUrl is the environment (sandbox or production) it was created in",
-        ),
-        409 => Class::status(
-            K::Conflict,
-            "idempotency_conflict",
-            "IdempotencyError",
-            false,
-            "this idempotencyKey was already used with a different body: use a new key for a new payment",
-        ),
-        422 => Class::status(
-            K::Unprocessable,
-            "unprocessable",
-            INVALID,
-            false,
-            "a business rule refused the request: use a currency the account supports and a positive \
-             integer amount in the smallest currency unit",
-        ),
-        429 => Class::status(
-            K::RateLimited,
-            "rate_limited",
-            "RateLimitError",
-            true,
-            "more than 5 requests per second for this API key: slow down and retry after the Retry-After delay",
-        ),
+        400 => &BAD_REQUEST,
+        401 => &UNAUTHORIZED,
+        403 if matches!(operation, Operation::Token) => &FORBIDDEN_TOKEN,
+        403 => &FORBIDDEN,
+        404 => &NOT_FOUND,
+        409 => &CONFLICT,
+        422 => &UNPROCESSABLE,
+        429 => &RATE_LIMITED,
         // The 5xx a retry can help with; any other is final.
-        500 | 502 | 503 | 504 => Class::status(K::Server, "server_error", "ServerError", true, SERVER),
-        500..=599 => Class::status(K::Server, "server_error", "ServerError", false, SERVER),
+        500 | 502 | 503 | 504 => &SERVER_RETRYABLE,
+        500..=599 => &SERVER,
         // A browser's opaque redirect reads as HTTP 0.
-        0 | 300..=399 => Class::status(
-            K::Redirect,
-            "redirect",
-            "ApiError",
-            false,
-            "payreq never follows redirects, and sends credentials only to the baseUrl origin: set baseUrl to \
-             the API's own URL (the one the redirect points at, if you trust it)",
-        ),
-        _ => Class::status(
-            K::Other,
-            "unexpected_status",
-            "ApiError",
-            false,
-            "unexpected status from the API: check baseUrl",
-        ),
+        0 | 300..=399 => &REDIRECT,
+        _ => &OTHER,
     }
 }
+
+const BAD_REQUEST: Class = Class::status(
+    ApiErrorKind::BadRequest,
+    "bad_request",
+    "InvalidRequestError",
+    false,
+    "the body must include amount, currency and redirect_url exactly as documented; \
+     payreq validates these before sending, so check that baseUrl points at the payment API",
+);
+const UNAUTHORIZED: Class = Class::status(
+    ApiErrorKind::Unauthorized,
+    "unauthorized",
+    "AuthenticationError",
+    false,
+    "the access token was missing or expired; payreq fetched a fresh token and the API still \
+     refused it, so check that clientId and baseUrl belong to the same environment",
+);
+/// A 403 from the token endpoint.
+const FORBIDDEN_TOKEN: Class = Class::status(
+    ApiErrorKind::Forbidden,
+    "forbidden",
+    "AuthenticationError",
+    false,
+    "wrong clientId/clientSecret or a bad Basic auth header: use the credentials from the \
+     dashboard of the environment that baseUrl points at",
+);
+/// A 403 from a payment call.
+const FORBIDDEN: Class = Class::status(
+    ApiErrorKind::Forbidden,
+    "forbidden",
+    "AuthenticationError",
+    false,
+    "the credentials are not allowed to do this",
+);
+const NOT_FOUND: Class = Class::status(
+    ApiErrorKind::NotFound,
+    "not_found",
+    "NotFoundError",
+    false,
+    "confirm the id and that baseUrl is the environment (sandbox or production) it was created in",
+);
+const CONFLICT: Class = Class::status(
+    ApiErrorKind::Conflict,
+    "idempotency_conflict",
+    "IdempotencyError",
+    false,
+    "this idempotencyKey was already used with a different body: use a new key for a new payment",
+);
+const UNPROCESSABLE: Class = Class::status(
+    ApiErrorKind::Unprocessable,
+    "unprocessable",
+    "InvalidRequestError",
+    false,
+    "a business rule refused the request: use a currency the account supports and a positive \
+     integer amount in the smallest currency unit",
+);
+const RATE_LIMITED: Class = Class::status(
+    ApiErrorKind::RateLimited,
+    "rate_limited",
+    "RateLimitError",
+    true,
+    "more than 5 requests per second for this API key: slow down and retry after the Retry-After delay",
+);
+const SERVER_HINT: &str = "unexpected condition at the API: retry with back-off; contact support if it persists";
+/// 500, 502, 503 and 504.
+const SERVER_RETRYABLE: Class = Class::status(ApiErrorKind::Server, "server_error", "ServerError", true, SERVER_HINT);
+/// Any other 5xx.
+const SERVER: Class = Class::status(ApiErrorKind::Server, "server_error", "ServerError", false, SERVER_HINT);
+const REDIRECT: Class = Class::status(
+    ApiErrorKind::Redirect,
+    "redirect",
+    "ApiError",
+    false,
+    "payreq never follows redirects, and sends credentials only to the baseUrl origin: set baseUrl to \
+     the API's own URL (the one the redirect points at, if you trust it)",
+);
+const OTHER: Class = Class::status(
+    ApiErrorKind::Other,
+    "unexpected_status",
+    "ApiError",
+    false,
+    "unexpected status from the API: check baseUrl",
+);
 
 /// Whether a retry can help with an error status: `retry::is_retryable`'s
 /// answer for a status, from the same table as [`Error::retryable`].
@@ -290,7 +307,7 @@ pub struct ApiError {
 impl ApiError {
     /// Its row of the status table (by its status, which [`kind`](Self::kind) follows).
     pub(crate) fn class(&self) -> Class {
-        status_class(self.status, self.operation)
+        *status_class(self.status, self.operation)
     }
 
     /// What the provider's troubleshooting table says to do about this status.
