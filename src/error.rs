@@ -365,7 +365,10 @@ impl fmt::Debug for Cause {
 }
 
 /// Every way a payreq call can fail.
-#[derive(Debug)]
+///
+/// `Display` is [`Error::message`], the message the JS error gets.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.message())]
 #[non_exhaustive]
 pub enum Error {
     /// The caller's input or options are invalid; nothing was sent.
@@ -415,21 +418,6 @@ pub enum Error {
         /// The last attempt's error.
         source: Box<Error>,
     },
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message())
-    }
-}
-
-impl core::error::Error for Error {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            Error::OutcomeUnknown { source, .. } => Some(&**source),
-            _ => None,
-        }
-    }
 }
 
 impl Error {
@@ -651,5 +639,102 @@ mod tests {
             assert_eq!((class.name, class.code, class.retryable), (name, code, retryable), "{operation} {status}");
             assert!(class.hint.starts_with(hint), "{operation} {status}: {}", class.hint);
         }
+    }
+
+    /// One error of every variant, each with every optional text set.
+    fn one_of_each() -> Vec<Error> {
+        let op = Operation::CreatePaymentRequest;
+        let api = |status: u16, message: &str| {
+            Error::Api(ApiError {
+                operation: op,
+                status,
+                kind: ApiErrorKind::from_status(status),
+                server_code: Some("E42".to_owned()),
+                server_message: Some(message.to_owned()),
+                field: Some("amount".to_owned()),
+                request_id: Some("req_1".to_owned()),
+                retry_after: Some(2),
+            })
+        };
+        let field = |field: &'static str, code: &'static str, message: &'static str| FieldError {
+            field: Cow::Borrowed(field),
+            code,
+            message: Cow::Borrowed(message),
+        };
+        vec![
+            Error::Validation(ValidationErrors(vec![
+                field("amount", "amount_fraction", "amount must be an integer"),
+                field("redirectUrl", "redirect_url_not_https", "redirectUrl must use https"),
+            ])),
+            api(422, "currency not enabled"),
+            api(302, "https://elsewhere.example"),
+            Error::Decode { operation: op, status: 200, detail: "the body is empty".to_owned(), request_id: None },
+            Error::Network {
+                operation: Operation::Token,
+                detail: "fetch failed".to_owned(),
+                cause: Some(Cause(Box::new(7u8))),
+            },
+            Error::Timeout { operation: Operation::GetPaymentRequest, timeout_ms: 30_000 },
+            Error::Aborted { operation: op, cause: None },
+            Error::OutcomeUnknown { idempotency_key: "key-1".to_owned(), source: Box::new(api(503, "busy")) },
+        ]
+    }
+
+    #[test]
+    fn display_is_the_message_the_js_error_gets() {
+        let errors = one_of_each();
+        let mut seen = [false; 7];
+        for error in &errors {
+            // Exhaustive: a new variant must join `one_of_each`.
+            let variant = match error {
+                Error::Validation(_) => 0,
+                Error::Api(_) => 1,
+                Error::Decode { .. } => 2,
+                Error::Network { .. } => 3,
+                Error::Timeout { .. } => 4,
+                Error::Aborted { .. } => 5,
+                Error::OutcomeUnknown { .. } => 6,
+            };
+            seen[variant] = true;
+            let message = error.message();
+            assert!(!message.is_empty());
+            assert_eq!(format!("{error}"), message);
+            assert_eq!(error.to_string(), message);
+        }
+        assert_eq!(seen, [true; 7]);
+        // The source of an unknown outcome is the last attempt's error.
+        let last = &errors[errors.len() - 1];
+        let source = core::error::Error::source(last).map(ToString::to_string);
+        assert_eq!(
+            source.as_deref(),
+            Some(
+                "POST /payment/request failed with HTTP 503 (E42): busy. Hint: unexpected \
+            condition at the API: retry with back-off; contact support if it persists [request id req_1]"
+            )
+        );
+        // thiserror hands out the field itself: a `Box<Error>` (its Display,
+        // Debug and source are the boxed error's).
+        let boxed = core::error::Error::source(last).and_then(|s| s.downcast_ref::<Box<Error>>());
+        assert!(matches!(boxed.map(|b| &**b), Some(Error::Api(e)) if e.status == 503));
+        assert!(errors[..errors.len() - 1].iter().all(|e| core::error::Error::source(e).is_none()));
+    }
+
+    /// The JS class, code and retryability of the errors that are not a status.
+    #[test]
+    fn the_other_errors_classes() {
+        let classes: Vec<_> = one_of_each().iter().map(|e| (e.class().name, e.code(), e.retryable())).collect();
+        assert_eq!(
+            classes,
+            [
+                ("ValidationError", "validation_failed", false),
+                ("InvalidRequestError", "unprocessable", false),
+                ("ApiError", "redirect", false),
+                ("DecodeError", "decode_error", false),
+                ("NetworkError", "network_error", true),
+                ("TimeoutError", "timeout", true),
+                ("AbortError", "aborted", false),
+                ("ServerError", "server_error", true),
+            ]
+        );
     }
 }
