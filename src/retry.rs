@@ -54,9 +54,14 @@ pub enum StopReason {
     Deadline,
 }
 
-/// Whether a retry can help: 429, 500, 502, 503, 504 and connection failures.
+/// Whether a retry can help: connection failures, and the statuses whose
+/// error is retryable ([`Error::retryable`](crate::Error::retryable)), read
+/// from the one status table (`status_class` in `src/error.rs`).
 pub fn is_retryable(outcome: Outcome) -> bool {
-    matches!(outcome, Outcome::Connection | Outcome::Status(429 | 500 | 502 | 503 | 504))
+    match outcome {
+        Outcome::Connection => true,
+        Outcome::Status(status) => crate::error::retryable_status(status),
+    }
 }
 
 /// Decides whether to retry.

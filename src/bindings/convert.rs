@@ -136,28 +136,6 @@ pub(crate) fn validation_result_to_js(result: Result<NewPaymentRequest, Validati
     }
 }
 
-/// The JS class of each core error: callers branch on it with `instanceof`.
-fn class_name(error: &Error) -> &'static str {
-    use crate::ApiErrorKind as K;
-    match error {
-        Error::Validation(_) => "ValidationError",
-        Error::Api(e) => match e.kind {
-            K::Unauthorized | K::Forbidden => "AuthenticationError",
-            K::NotFound => "NotFoundError",
-            K::RateLimited => "RateLimitError",
-            K::Conflict => "IdempotencyError",
-            K::BadRequest | K::Unprocessable => "InvalidRequestError",
-            K::Server => "ServerError",
-            _ => "ApiError",
-        },
-        Error::Decode { .. } => "DecodeError",
-        Error::Timeout { .. } => "TimeoutError",
-        Error::Aborted { .. } => "AbortError",
-        Error::OutcomeUnknown { source, .. } => class_name(source),
-        _ => "NetworkError",
-    }
-}
-
 // `flags` of `js/errors.js` `createError`: the status in the low 16 bits, then these.
 const RETRYABLE: u32 = 1 << 16;
 const OUTCOME_UNKNOWN: u32 = 1 << 17;
@@ -170,14 +148,17 @@ const CAUSE: u32 = 1 << 20;
 /// where they apply, `idempotencyKey`, `errors`, `field`, `serverCode`,
 /// `retryAfter` and `cause`, in that order (`js/errors.js` `createError`).
 pub(crate) fn error_to_js(error: Error) -> JsValue {
+    // Its JS class (callers branch on it with `instanceof`), code,
+    // retryability and hint: decided by `src/error.rs` (`Error::class`).
+    let class = error.class();
     let mut flags = u32::from(error.status().unwrap_or(0));
-    if error.retryable() {
+    if class.retryable {
         flags |= RETRYABLE;
     }
     let mut texts = Texts::new(12);
-    texts.push_static(class_name(&error));
+    texts.push_static(class.name);
     let message = error.message();
-    let (code, hint) = (error.code(), error.hint());
+    let (code, hint) = (class.code, class.hint);
     let request_id = error.request_id().map(ToOwned::to_owned);
     let (error, key) = match error {
         Error::OutcomeUnknown { idempotency_key, source } => {
@@ -186,7 +167,7 @@ pub(crate) fn error_to_js(error: Error) -> JsValue {
         }
         e => (e, None),
     };
-    texts.push_str(if message.is_empty() { error.code() } else { &message });
+    texts.push_str(if message.is_empty() { code } else { &message });
     texts.push_static(code);
     texts.push_static(hint);
     texts.push_opt(request_id.as_deref());
