@@ -23,6 +23,9 @@ pub enum FaultKind {
     NonJson,
     /// Panic inside the handler (proves a handler panic answers 500 and does not kill the server).
     Panic,
+    /// Answer `status` (a 3xx, 307 when absent) with `Location: location`
+    /// without processing: a server that redirects (a client must not follow).
+    Redirect,
 }
 
 /// A queued fault rule, as accepted by `POST /_sandbox/faults` and listed by `GET /_sandbox/faults`.
@@ -47,6 +50,9 @@ pub struct Fault {
     /// Delay before handling; combines with any kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
+    /// The `Location` of kind `redirect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 fn one() -> u32 {
@@ -73,6 +79,16 @@ impl Fault {
             (FaultKind::Status, None) => return Err("kind status needs a status".to_owned()),
             (FaultKind::Status, Some(s)) if !(400..=599).contains(&s) => {
                 return Err("status must be between 400 and 599".to_owned())
+            }
+            (FaultKind::Redirect, Some(s)) if !(300..=399).contains(&s) => {
+                return Err("status must be between 300 and 399 for kind redirect".to_owned())
+            }
+            _ => {}
+        }
+        match (&fault.kind, &fault.location) {
+            (FaultKind::Redirect, None) => return Err("kind redirect needs a location".to_owned()),
+            (FaultKind::Redirect, Some(l)) => {
+                HeaderValue::from_str(l).map_err(|_| "location must be a valid header value".to_owned())?;
             }
             _ => {}
         }
@@ -175,6 +191,11 @@ mod tests {
         assert!(Fault::from_json(json!({"path": "x", "kind": "truncated"})).is_err());
         assert!(Fault::from_json(json!({"path": "/x", "kind": "bogus"})).is_err());
         assert!(Fault::from_json(json!({"path": "/x", "kind": "delay"})).is_err());
+        assert!(Fault::from_json(json!({"path": "/x", "kind": "redirect"})).is_err(), "needs a location");
+        assert!(Fault::from_json(json!({"path": "/x", "kind": "redirect", "location": "/y", "status": 200})).is_err());
+        assert!(Fault::from_json(json!({"path": "/x", "kind": "redirect", "location": "http://a/\n"})).is_err());
+        assert!(Fault::from_json(json!({"path": "/x", "kind": "redirect", "location": "http://a/b", "status": 308}))
+            .is_ok());
         assert!(Fault::from_json(json!({"path": "/x", "kind": "truncated", "count": 0})).is_err());
     }
 }

@@ -340,6 +340,15 @@ async fn process(app: Arc<App>, req: Request<Incoming>) -> Outcome {
                 return Outcome::Normal(html_response(StatusCode::OK, "<html>gateway hiccup</html>".to_owned()))
             }
             FaultKind::Panic => panic!("injected panic fault on {} {}", parts.method, path),
+            FaultKind::Redirect => {
+                let status = fault.status.and_then(|s| StatusCode::from_u16(s).ok());
+                let mut resp = Response::new(Bytes::new());
+                *resp.status_mut() = status.unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+                if let Some(location) = fault.location.as_deref().and_then(|l| HeaderValue::from_str(l).ok()) {
+                    resp.headers_mut().insert(hyper::header::LOCATION, location);
+                }
+                return Outcome::Normal(resp);
+            }
             FaultKind::Delay | FaultKind::ResetBefore | FaultKind::ResetAfter | FaultKind::Truncated => {}
         }
     }

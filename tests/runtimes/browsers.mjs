@@ -14,9 +14,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ROOT, TOOLS, Tally, installTarball, run, startSandbox } from "./support/harness.mjs";
 import { openBrowser, CHROMIUM_FLAGS } from "./support/webdriver.mjs";
-import { report } from "./scenario.mjs";
+import { SCENARIO_STEPS, report } from "./scenario.mjs";
 
-const STEPS = 4 + 6; // page checks + scenario steps
+const STEPS = 4 + SCENARIO_STEPS; // page checks + scenario steps
 const want = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ["chromium", "firefox", "vite", "checkout", "example"]);
 const tally = new Tally();
 const project = path.join(ROOT, "target/tmp/browser-page");

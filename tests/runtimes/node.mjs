@@ -3,9 +3,10 @@
 // Usage: node tests/runtimes/node.mjs [node|bun|deno]...   (default: all)
 import path from "node:path";
 import { BIN, ROOT, Tally, installTarball, run, startSandbox } from "./support/harness.mjs";
+import { SCENARIO_STEPS } from "./scenario.mjs";
 
 const fixture = path.join(ROOT, "tests/runtimes/fixture");
-const STEPS = 6;
+const STEPS = SCENARIO_STEPS;
 const want = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ["node", "bun", "deno"]);
 await installTarball(fixture);
 const sandbox = await startSandbox();

@@ -1,6 +1,7 @@
 // The conformance scenario every runtime runs, from the packed tarball:
 // validate, create, read back, pay through the sandbox's checkout page, see
-// `paid`, one validation error and one API error with their class and `code`.
+// `paid`, one validation error and one API error with their class and `code`,
+// and a redirect that is not followed.
 // Plain ECMAScript plus fetch: no Node, Deno or DOM API, so the same file
 // runs in Node, Deno, Bun, workerd and browsers.
 
@@ -113,8 +114,25 @@ export async function runScenario(payreq, { baseUrl, clientId = "sandbox_client"
     equal(e.retryable, false, "retryable");
     check(typeof e.requestId === "string" && e.requestId.length > 0, "requestId from X-Request-Id");
   });
+  await step("a redirect is never followed: an ApiError with code redirect naming only the origin", async () => {
+    check(pr, "created");
+    // The sandbox answers the next read with a 307 to an address where nothing listens:
+    // followed, the call would fail to connect instead.
+    const fault = { path: "/payment/request/*", method: "GET", count: 1, kind: "redirect", status: 307, location: "http://127.0.0.1:9/stolen?token=x" };
+    const res = await fetch(`${baseUrl}/_sandbox/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fault) });
+    check(res.ok, `the sandbox took the fault: ${res.status}`);
+    await res.body?.cancel();
+    const e = await rejection(client.getPaymentRequest(pr.id));
+    check(e instanceof ApiError, `instanceof ApiError (got ${e?.name}: ${e?.message})`);
+    equal(e.code, "redirect", "code");
+    equal(e.retryable, false, "retryable");
+    check(!e.message.includes("stolen") && !e.message.includes("token=x"), `only the origin is named: ${e.message}`);
+  });
   return results;
 }
+
+/** How many steps runScenario runs (a runner that reports fewer has lost some). */
+export const SCENARIO_STEPS = 7;
 
 /** Formats results as node:test-style lines and a `N passed, N failed` summary. */
 export function report(label, results, print = console.log) {

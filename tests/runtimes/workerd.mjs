@@ -10,9 +10,9 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } f
 import { createServer } from "node:net";
 import path from "node:path";
 import { BIN, ROOT, TOOLS, Tally, installTarball, run, spawnTracked, startSandbox, stop } from "./support/harness.mjs";
-import { payThroughCheckout, report } from "./scenario.mjs";
+import { SCENARIO_STEPS, payThroughCheckout, report } from "./scenario.mjs";
 
-const STEPS = 6;
+const STEPS = SCENARIO_STEPS;
 const tally = new Tally();
 const fixture = path.join(ROOT, "tests/runtimes/fixture");
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" };
