@@ -5,8 +5,8 @@
 # Fails if the tripwire secret shows up in any output.
 #
 # The lines run at the same time: the suites wait on timers and the sandbox
-# (about 16 s of CPU in 70 s), so three take about 85 s where one after another
-# took 205 s. PAYREQ_JS_NODES picks the lines, e.g. `PAYREQ_JS_NODES=24` for a
+# (about 16 s of CPU in 70 s), so the three take 80 to 97 s where one after
+# another took 205 s (Node 20 alone: 78 s). PAYREQ_JS_NODES picks the lines, e.g. `PAYREQ_JS_NODES=24` for a
 # quicker local run, or `20` for the machine's Node (past its end of life, not
 # run by default).
 set -euo pipefail
