@@ -45,11 +45,12 @@ test-rust:
 test-wasm: tools-test
 	@bash scripts/test-wasm.sh
 
-# The JS suites run the packed tarball, installed into tests/js, against the sandbox.
+# The JS suites run the packed tarball, installed into tests/js, against the sandbox,
+# under Node 22, 24 and 26 at once (PAYREQ_JS_NODES picks; docs/runtimes.md "Which Node").
 test-js: build sandbox
 	@bash scripts/test-js.sh
 
-# The shared conformance scenario from the packed tarball in Node 20/22 (ESM, CJS),
+# The shared conformance scenario from the packed tarball in Node 22/24/26 and the machine's (ESM, CJS),
 # Bun, Deno, workerd (miniflare; wrangler bundles in workerd), headless Chromium and
 # Firefox (a page, a Vite build, the checkout click, examples/browser): tests/runtimes/.
 test-runtimes: tools-test build sandbox

