@@ -119,6 +119,22 @@ while (pos < bytes.length) {
 const moduleKey = JSON.stringify(GLUE_MODULE) + ":";
 if (js.split(moduleKey).length !== 2) throw new Error(`expected one ${moduleKey} in payreq.js`);
 js = js.replace(moduleKey, `${SHORT_MODULE}:`);
+// wasm-bindgen hands a snippet's function that needs no conversion (such as
+// `now()`) to the wasm as it is: one `import * as importN` of the snippet
+// and one key of the imports object for each, the same module under the
+// same key every time, which bundlers warn about (esbuild: duplicate key).
+// One of each is kept.
+const kept = new Map(); // module -> its first namespace import
+for (const [line, id, module] of [...js.matchAll(/^import \* as (import\d+) from ("[^"\n]+");?\n/gm)]) {
+  if (!kept.has(module)) {
+    kept.set(module, id);
+    continue;
+  }
+  const key = new RegExp(`^ *${module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: ${id},\n`, "m");
+  if (!key.test(js)) throw new Error(`${id}: its key in the imports object not found in payreq.js`);
+  js = js.replace(line, "").replace(key, "");
+  if (new RegExp(`(?<![\\w$])${id}(?![\\w$])`).test(js)) throw new Error(`${id}: still used in payreq.js`);
+}
 fs.writeFileSync(wasmPath, Buffer.concat(parts));
 fs.writeFileSync(jsPath, js);
 console.log(
