@@ -6,11 +6,8 @@
 // `URL`, random bytes, clock, properties and globals. No rule lives here:
 // the core decides everything.
 //
-// Every function the wasm imports from here has one of two signatures, in
-// wasm terms (externref, externref, i32 x 5) -> f64 or -> externref, with
-// unused arguments where a function needs fewer: V8 before 12 (Node 20)
-// compiles a wrapper for each distinct import signature while it compiles
-// the module, ~60 us each on the bench machine (issue 6, cold start).
+// Every function the wasm imports from here (src/bindings/platform.rs) takes
+// only the arguments it uses; `m` is the wasm's memory.
 
 /** The type of `v` as the core's `Input` needs it (11, unreadable, is never returned: see snapshot). */
 function kind(v) {
@@ -161,7 +158,7 @@ function describe(v) {
 
 /**
  * `new URL` of the `length` bytes of UTF-8 at byte `textAt` of `m`, the
- * wasm's memory (the second argument is unused), for src/urls.rs `decode_parsed`. Its href is ASCII, and
+ * wasm's memory, for src/urls.rs `decode_parsed`. Its href is ASCII, and
  * starts with the protocol and holds the hostname, so four numbers at byte
  * `at` are positions in it: 1 when there is a user name or password (else
  * 0), the protocol's length without its colon, where the hostname starts
@@ -174,7 +171,7 @@ function describe(v) {
  * the caller could call payreq, which parses into the same place); so is
  * `href`, kept for the result of this validation.
  */
-export function parseUrl(m, _, textAt, length, at, room) {
+export function parseUrl(m, textAt, length, at, room) {
   views(m);
   const text = decoder.decode(bytes.subarray(textAt, textAt + length));
   let url;
@@ -258,7 +255,7 @@ export function triples(t) {
  * amount first), whose last text, `raw`,
  * is JSON the core has already parsed once.
  */
-export function result(m, _, shape, at, count, textAt, textLength) {
+export function result(m, shape, at, count, textAt, textLength) {
   const t = texts(m, at, count, textAt, textLength);
   // Shapes 2 and 3 start with the amount: a number, null, or the decimal
   // text of one beyond 2^53 - 1.
@@ -296,7 +293,7 @@ export function hook(m, f, response, at, count, textAt, textLength) {
  * `store[name](key, a, b)` of the texts name, key, a and b, for the shared
  * rate limiter's optional hooks; what it throws is ignored.
  */
-export function tell(m, store, _, at, count, textAt, textLength) {
+export function tell(m, store, at, count, textAt, textLength) {
   const [name, key, a, b] = texts(m, at, count, textAt, textLength);
   const f = store[name];
   if (typeof f === "function") {
@@ -309,7 +306,7 @@ export function tell(m, store, _, at, count, textAt, textLength) {
 /**
  * `o[key]` when `o` is an object (else undefined), `key` the `n` bytes of
  * static text at byte `at` of the wasm's memory; undefined when the read
- * throws (a getter, a Proxy trap), and, when `own` is 1, when `o` has no own
+ * throws (a getter, a Proxy trap), and, when `own`, when `o` has no own
  * property `key` (an option planted on `Object.prototype` is never read).
  */
 export function get(m, o, at, n, own) {
@@ -323,13 +320,13 @@ export function get(m, o, at, n, own) {
   }
 }
 
-/** 1 in a browser page (`window` is the global object and a `document` exists), else 0 (also when reading them throws). */
+/** Whether this is a browser page (`window` is the global object and a `document` exists); false when reading them throws. */
 export function inBrowser() {
   const g = globalThis;
   try {
-    return g.window === g && typeof g.document === "object" && g.document !== null ? 1 : 0;
+    return g.window === g && typeof g.document === "object" && g.document !== null;
   } catch {
-    return 0;
+    return false;
   }
 }
 
@@ -338,7 +335,7 @@ export function inBrowser() {
  * when it throws (no Web Crypto, which every runtime we support has): still
  * unique enough for jitter and keys.
  */
-export function random(m, _, at, n) {
+export function random(m, at, n) {
   views(m);
   const b = bytes.subarray(at, at + n);
   try {
@@ -353,15 +350,15 @@ export function now() {
   return Date.now();
 }
 
-/** The `n` bytes of UTF-8 at byte `at` as a string, or as `new Error(string)` when `error` is 1. */
-export function string8(m, _, at, n, error) {
+/** The `n` bytes of UTF-8 at byte `at` as a string, or as `new Error(string)` when `error`. */
+export function string8(m, at, n, error) {
   views(m);
   const s = decoder.decode(bytes.subarray(at, at + n));
   return error ? new Error(s) : s;
 }
 
 /** The number `n` (an i32). */
-export function int(m, _, n) {
+export function int(n) {
   return n;
 }
 

@@ -92,7 +92,4 @@ if [ "$total_gz" -gt "$LIMIT_GZIP" ]; then
   echo "FAIL: the Worker bundle is $total_gz bytes gzip, over the limit of $LIMIT_GZIP" >&2
   status=1
 fi
-# Distinct import signatures: each costs Node 20 a wrapper compile at start-up
-# (scripts/import-signatures.mjs). 6 since the crate's imports share two.
-node scripts/import-signatures.mjs "$wasm" 6 || status=1
 exit "$status"

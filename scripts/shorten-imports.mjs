@@ -51,6 +51,7 @@ function exportRenames(names) {
 if (bytes.readUInt32LE(0) !== 0x6d736100) throw new Error(`${wasmPath} is not a wasm module`);
 const parts = [bytes.subarray(0, 8)];
 let pos = 8, renamed = 0, saved = 0, exportsRenamed = 0;
+const unwrapped = []; // { module, name, short } of the snippets' functions imported as they are
 while (pos < bytes.length) {
   const id = bytes[pos];
   const [size, start] = leb(bytes, pos + 1);
@@ -107,6 +108,15 @@ while (pos < bytes.length) {
       js = js.replace(key, short);
       saved += name.length - short.length;
       name = short;
+    } else if (module.startsWith("./snippets/") && kind === 0) {
+      // A snippet's function wasm-bindgen hands to the wasm as it is (one
+      // that needs no conversion, such as `now()`): moved into the glue's
+      // module under a short name (see below).
+      const short = shortName(renamed++);
+      unwrapped.push({ module, name, short });
+      saved += module.length + name.length - SHORT_MODULE.length - short.length;
+      module = SHORT_MODULE;
+      name = short;
     }
     entries.push(encodeName(module), encodeName(name), desc);
   }
@@ -119,6 +129,29 @@ while (pos < bytes.length) {
 const moduleKey = JSON.stringify(GLUE_MODULE) + ":";
 if (js.split(moduleKey).length !== 2) throw new Error(`expected one ${moduleKey} in payreq.js`);
 js = js.replace(moduleKey, `${SHORT_MODULE}:`);
+// wasm-bindgen gives each unwrapped function a namespace import of its snippet
+// (`import * as import1 from "./snippets/..."`) and a key of the imports
+// object, the same module under the same key for each: bundlers warn of the
+// duplicate keys, and build a namespace object of every export of the
+// snippet for them (+200 B gzip in a Worker). Instead the glue imports each
+// by name and hands it to the wasm as one more function of its module.
+const reEscape = (t) => t.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+for (const [line, id, quoted] of [...js.matchAll(/^import \* as (import\d+) from ("[^"\n]+");?\n/gm)]) {
+  const module = JSON.parse(quoted);
+  if (!unwrapped.some((u) => u.module === module)) throw new Error(`${id}: a namespace import of ${module}, which has no unwrapped import`);
+  const key = new RegExp(`^ *${reEscape(quoted)}: ${id},\n`, "m");
+  if (!key.test(js)) throw new Error(`${id}: its key in the imports object not found in payreq.js`);
+  js = js.replace(line, "").replace(key, "");
+  if (new RegExp(`(?<![\\w$])${id}(?![\\w$])`).test(js)) throw new Error(`${id}: still used in payreq.js`);
+}
+if (unwrapped.length) {
+  const head = "const import0 = {\n        __proto__: null,\n";
+  if (js.split(head).length !== 2) throw new Error("payreq.js: the glue's imports object not found");
+  const local = (u) => `__wbg_snippet_${u.name}`;
+  js = js.replace(head, head + unwrapped.map((u) => `        ${u.short}: ${local(u)},\n`).join(""));
+  const imports = unwrapped.map((u) => `import { ${u.name} as ${local(u)} } from ${JSON.stringify(u.module)};\n`);
+  js = js.replace(/^((?:\/\*.*\*\/\n)?)/, `$1${imports.join("")}`);
+}
 fs.writeFileSync(wasmPath, Buffer.concat(parts));
 fs.writeFileSync(jsPath, js);
 console.log(

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::{Error, FieldError, ValidationErrors};
 use crate::snapshot::{self, Texts};
 
-use super::platform::{create_error, result, snapshot, with_texts};
+use super::platform::{create_error, memory, result, snapshot};
 use crate::validate::{Input, NewPaymentRequest, MAX_SAFE_INTEGER};
 use crate::wire::PaymentRequest;
 
@@ -29,7 +29,8 @@ enum Shape {
 
 /// `result` of `texts`.
 fn result_of(shape: Shape, texts: &Texts) -> JsValue {
-    with_texts(result, &JsValue::UNDEFINED, shape as u32, texts)
+    let (at, count, text_at, text_length) = super::platform::texts_args(texts);
+    result(memory(), shape as u32, at, count, text_at, text_length)
 }
 
 /// Numbers in the snapshot buffer, then its text.
@@ -53,7 +54,7 @@ static SNAPSHOT: Buffer = Buffer(UnsafeCell::new([0.0; BUFFER]));
 /// straight into [`SNAPSHOT`]; one more, into buffers made to measure, only
 /// for an input too big for it.
 pub(crate) fn to_input(value: &JsValue) -> Input {
-    let memory = super::platform::memory();
+    let memory = memory();
     let at = SNAPSHOT.0.get().cast::<f64>();
     // SAFETY: the text part of the buffer, in bounds.
     let mut buffers = (at, ROOM, unsafe { at.add(ROOM) }.cast::<u8>(), (BUFFER - ROOM) * 8);
@@ -206,5 +207,6 @@ pub(crate) fn error_to_js(error: Error) -> JsValue {
             cause = js;
         }
     }
-    with_texts(create_error, cause, flags, &texts)
+    let (at, count, text_at, text_length) = super::platform::texts_args(&texts);
+    create_error(memory(), cause, flags, at, count, text_at, text_length)
 }

@@ -28,8 +28,7 @@ use crate::validate::{
 };
 use convert::{error_to_js, payment_request_to_js, to_input, validation_result_to_js};
 use platform::{
-    get, get_own, get_string, in_browser, js_error, js_int, js_string, with_texts, AbortSignal, JsObserver, JsPlatform,
-    JsUrls,
+    get, get_own, get_string, in_browser, js_error, js_int, js_string, AbortSignal, JsObserver, JsPlatform, JsUrls,
 };
 
 type Inner = Core<JsPlatform, AnyLimiter>;
@@ -102,7 +101,8 @@ fn tell(store: &js_sys::Object, name: &'static str, key: &str, a: f64, b: f64) {
     texts.push_str(key);
     texts.push_number(a);
     texts.push_number(b);
-    with_texts(platform::tell, store, 0, &texts);
+    let (at, count, text_at, text_length) = platform::texts_args(&texts);
+    platform::tell(platform::memory(), store, at, count, text_at, text_length);
 }
 
 /// The limiters of the isolate: every client with the same clientId shares

@@ -19,16 +19,9 @@ extern "C" {
     pub(crate) fn aborted(this: &AbortSignal) -> bool;
 }
 
-/// The signature of the functions of `js/objects.js` that read [`Texts`]:
-/// the memory, a value, a number, then the texts.
-type WithTexts<R> = fn(&JsValue, &JsValue, u32, *const f64, usize, *const u8, usize) -> R;
-
-// The functions of `js/objects.js`. Each has one of two wasm signatures,
-// (externref, externref, i32 x 5) -> f64 or -> externref, passing unused
-// arguments where it needs fewer: V8 before 12 (Node 20) compiles a wrapper
-// for each distinct import signature while it compiles the module, ~60 us
-// each on the bench machine (issue 6, cold start). A `memory` argument is
-// this instance's ([`memory`]); `now` and `inBrowser` take none.
+// The functions of `js/objects.js`, each with the arguments it uses, in
+// their own types. A `memory` argument is this instance's ([`memory`]); one
+// that reads [`Texts`] takes them as [`texts_args`] gives them.
 #[wasm_bindgen(module = "/js/objects.js")]
 extern "C" {
     /// `new URL` of the `length` bytes of UTF-8 at `text`: the parts
@@ -38,15 +31,7 @@ extern "C" {
     /// Returns the bytes written, -1 for none (the href is the text), or
     /// -2 minus a room that is enough when it does not fit.
     #[wasm_bindgen(js_name = parseUrl)]
-    fn parse_url(
-        memory: &JsValue,
-        unused: &JsValue,
-        text: *const u8,
-        length: usize,
-        at: *mut f64,
-        room: usize,
-        unused2: u32,
-    ) -> f64;
+    fn parse_url(memory: &JsValue, text: *const u8, length: usize, at: *mut f64, room: usize) -> f64;
     /// The top level of a value (the last one again when `again`): up to
     /// `room` numbers written at `at`, its texts as UTF-8 into the `text_room`
     /// bytes at `text_at`; returns the text's length in bytes, or -1 when
@@ -65,7 +50,6 @@ extern "C" {
     /// of them).
     pub(crate) fn result(
         memory: &JsValue,
-        unused: &JsValue,
         shape: u32,
         at: *const f64,
         count: usize,
@@ -73,74 +57,49 @@ extern "C" {
         text_length: usize,
     ) -> JsValue;
     /// Calls the hook `f` with the event of the texts method, path,
-    /// attempt, and for a `response` (1) also status (NaN: none),
+    /// attempt, and for a `response` also status (NaN: none),
     /// durationMs and requestId, ignoring what it throws.
     fn hook(
         memory: &JsValue,
         f: &JsValue,
-        response: u32,
+        response: bool,
         at: *const f64,
         count: usize,
         text_at: *const u8,
         text_length: usize,
-    ) -> f64;
+    );
     /// `store[name](key, a, b)` of the texts name, key, a and b when it is a
     /// function, ignoring what it throws.
     pub(crate) fn tell(
         memory: &JsValue,
         store: &JsValue,
-        unused: u32,
         at: *const f64,
         count: usize,
         text_at: *const u8,
         text_length: usize,
-    ) -> f64;
+    );
     /// `object[key]` when `object` is an object (else undefined), the key
     /// the static text of `length` bytes at `key`; undefined when the read
-    /// throws, or, when `own` is 1, when the property is not `object`'s own.
+    /// throws, or, when `own`, when the property is not `object`'s own.
     #[wasm_bindgen(js_name = get)]
-    fn get_static(
-        memory: &JsValue,
-        object: &JsValue,
-        key: *const u8,
-        length: usize,
-        own: u32,
-        unused2: u32,
-        unused3: u32,
-    ) -> JsValue;
-    /// 1 in a browser page (`window` is the global object and a `document` exists), else 0.
+    fn get_static(memory: &JsValue, object: &JsValue, key: *const u8, length: usize, own: bool) -> JsValue;
+    /// A browser page: `window` is the global object and a `document` exists.
     #[wasm_bindgen(js_name = inBrowser)]
-    fn in_browser_js(unused: &JsValue, unused2: &JsValue, a: u32, b: u32, c: u32, d: u32, e: u32) -> f64;
+    pub(crate) fn in_browser() -> bool;
     /// `crypto.getRandomValues` of the `length` bytes at `at`, or
     /// `Math.random` when it throws.
-    fn random(
-        memory: &JsValue,
-        unused: &JsValue,
-        at: *mut u8,
-        length: usize,
-        unused2: u32,
-        unused3: u32,
-        unused4: u32,
-    ) -> f64;
+    fn random(memory: &JsValue, at: *mut u8, length: usize);
     /// `Date.now()`.
-    fn now(a: &JsValue, b: &JsValue, c: u32, d: u32, e: u32, f: u32, g: u32) -> f64;
-    /// The `length` bytes of UTF-8 at `at` as a string, or as an `Error` of it when `error` is 1.
+    fn now() -> f64;
+    /// The `length` bytes of UTF-8 at `at` as a string, or as an `Error` of it when `error`.
     #[wasm_bindgen(js_name = string8)]
-    fn text(
-        memory: &JsValue,
-        unused: &JsValue,
-        at: *const u8,
-        length: usize,
-        error: u32,
-        unused2: u32,
-        unused3: u32,
-    ) -> JsValue;
+    fn text(memory: &JsValue, at: *const u8, length: usize, error: bool) -> JsValue;
     /// The number `n`.
-    fn int(memory: &JsValue, unused: &JsValue, n: i32, a: u32, b: u32, c: u32, d: u32) -> JsValue;
+    fn int(n: i32) -> JsValue;
     /// `object[key]` as UTF-8 into the `room` bytes at `at` when it is a
     /// string (the key the static text of `length` bytes at `key`): the
     /// bytes written, -1 when it is not a string, or -2 minus a room that is
-    /// enough, for a call `again` (1) with that room.
+    /// enough, for a call `again` with that room.
     #[wasm_bindgen(js_name = stringAt)]
     fn string(
         memory: &JsValue,
@@ -149,29 +108,29 @@ extern "C" {
         length: usize,
         at: *mut u8,
         room: usize,
-        again: u32,
+        again: bool,
     ) -> f64;
 }
 
 /// A JS string of `s`.
 pub(crate) fn js_string(s: &str) -> JsValue {
-    text(memory(), &JsValue::UNDEFINED, s.as_ptr(), s.len(), 0, 0, 0)
+    text(memory(), s.as_ptr(), s.len(), false)
 }
 
 /// A JS number of `n`.
 pub(crate) fn js_int(n: i32) -> JsValue {
-    int(memory(), &JsValue::UNDEFINED, n, 0, 0, 0, 0)
+    int(n)
 }
 
 /// A JS `Error` with the message `s`.
 pub(crate) fn js_error(s: &str) -> JsValue {
-    text(memory(), &JsValue::UNDEFINED, s.as_ptr(), s.len(), 1, 0, 0)
+    text(memory(), s.as_ptr(), s.len(), true)
 }
 
 /// `object[key]` when it is a string.
 pub(crate) fn get_string(object: &JsValue, key: &'static str) -> Option<String> {
     let (mut buffer, mut written) = (Vec::new(), -66.0);
-    for again in 0..2 {
+    for again in [false, true] {
         if written > -2.0 {
             break;
         }
@@ -189,8 +148,8 @@ pub(crate) fn get_string(object: &JsValue, key: &'static str) -> Option<String> 
 
 #[wasm_bindgen(module = "/js/errors.js")]
 extern "C" {
-    /// An instance of a `PayreqError` subclass (`convert::error_to_js`), of
-    /// the signature of `js/objects.js`'s functions.
+    /// An instance of a `PayreqError` subclass (`convert::error_to_js`) of
+    /// the [`Texts`] (see [`texts_args`]), `flags` and `cause`.
     #[wasm_bindgen(js_name = createError)]
     pub(crate) fn create_error(
         memory: &JsValue,
@@ -203,27 +162,24 @@ extern "C" {
     ) -> JsValue;
 }
 
-/// Calls `f`, a function of `js/objects.js` that reads [`Texts`], with `value`, `n` and `texts`.
-pub(crate) fn with_texts<R>(f: WithTexts<R>, value: &JsValue, n: u32, texts: &Texts) -> R {
+/// [`Texts`] as the functions of `js/objects.js` that read them take them:
+/// where their pairs of numbers are and how many, where their UTF-8 is and
+/// its length in bytes.
+pub(crate) fn texts_args(texts: &Texts) -> (*const f64, usize, *const u8, usize) {
     let (numbers, text) = (&texts.numbers, &texts.text);
-    f(memory(), value, n, numbers.as_ptr(), numbers.len() / 2, text.as_ptr(), text.len())
+    (numbers.as_ptr(), numbers.len() / 2, text.as_ptr(), text.len())
 }
 
 /// `object[key]` when `object` is an object, else (or when reading it throws) undefined.
 pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
-    get_static(memory(), object, key.as_ptr(), key.len(), 0, 0, 0)
+    get_static(memory(), object, key.as_ptr(), key.len(), false)
 }
 
 /// `object[key]` when it is an own property of `object` (never one
 /// inherited from a prototype, which another library may have planted:
 /// options are read this way), else undefined.
 pub(crate) fn get_own(object: &JsValue, key: &'static str) -> JsValue {
-    get_static(memory(), object, key.as_ptr(), key.len(), 1, 0, 0)
-}
-
-/// A browser page: `window` is the global object and a `document` exists.
-pub(crate) fn in_browser() -> bool {
-    in_browser_js(&JsValue::UNDEFINED, &JsValue::UNDEFINED, 0, 0, 0, 0, 0) == 1.0
+    get_static(memory(), object, key.as_ptr(), key.len(), true)
 }
 
 /// This instance's `WebAssembly.Memory`, for the calls that read or write
@@ -246,8 +202,7 @@ static POOL: super::Global<RefCell<([u8; 256], usize)>> = super::Global(RefCell:
 
 impl Host for JsPlatform {
     fn now_ms(&self) -> u64 {
-        let none = &JsValue::UNDEFINED;
-        now(none, none, 0, 0, 0, 0, 0) as u64
+        now() as u64
     }
 
     /// From a pool of random bytes refilled 256 at a time: one
@@ -259,7 +214,7 @@ impl Host for JsPlatform {
         let (bytes, left) = &mut *pool;
         for b in buf.iter_mut() {
             if *left == 0 {
-                random(memory(), &JsValue::UNDEFINED, bytes.as_mut_ptr(), bytes.len(), 0, 0, 0);
+                random(memory(), bytes.as_mut_ptr(), bytes.len());
                 *left = bytes.len();
             }
             *left -= 1;
@@ -278,7 +233,8 @@ pub(crate) struct JsObserver {
 impl JsObserver {
     /// Calls `f` with the event of `texts` (see `hook`).
     fn call(f: &js_sys::Function, response: bool, texts: &Texts) {
-        with_texts(hook, f, u32::from(response), texts);
+        let (at, count, text_at, text_length) = texts_args(texts);
+        hook(memory(), f, response, at, count, text_at, text_length);
     }
 }
 
@@ -325,13 +281,12 @@ impl UrlParser for JsUrls {
     fn parse(&self, text: &str) -> Result<ParsedUrl, String> {
         let memory = memory();
         let (mut at, mut room) = (URL_BUFFER.0.get().cast::<f64>(), 128 * 8);
-        let none = &JsValue::UNDEFINED;
-        let mut written = parse_url(memory, none, text.as_ptr(), text.len(), at, room, 0);
+        let mut written = parse_url(memory, text.as_ptr(), text.len(), at, room);
         let mut bigger: Vec<f64>;
         if written <= -2.0 {
             bigger = vec![0.0f64; (-2.0 - written) as usize / 8 + 1];
             (at, room) = (bigger.as_mut_ptr(), bigger.len() * 8);
-            written = parse_url(memory, none, text.as_ptr(), text.len(), at, room, 0);
+            written = parse_url(memory, text.as_ptr(), text.len(), at, room);
         }
         // SAFETY: `room` bytes (at least 40: JS asks for more than 32) at
         // `at`, in one of the buffers, which nothing else touches until this
