@@ -37,8 +37,11 @@ BUDGET_GZIP=30000
 # (+742); deadlines at every wait and the Workers waits (+207); one limiter
 # per key with tickets, slots moving up and call order (+572); a shared
 # rateLimiter's reserve bounded by the call's deadline and signal (+258).
-LIMIT_RAW=101500
-LIMIT_GZIP=46200
+# Lowered to 101,000 raw / 46,100 gzip (100,272 / 45,661) when the imports
+# lost their padding (issue 17, item 4: -709 raw, -92 gzip after the errors'
+# one table).
+LIMIT_RAW=101000
+LIMIT_GZIP=46100
 
 tarball=$(ls "$PWD"/target/npm/payreq-*.tgz)
 work=$(mktemp -d)
