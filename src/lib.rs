@@ -22,6 +22,9 @@
 #![deny(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 // No unwrap()/expect() outside tests: a panic traps and poisons the wasm instance.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+// No core::fmt in the library (format!, write!, to_string(), ...): clippy.toml
+// lists what links it and what to use instead; tests format freely.
+#![cfg_attr(test, allow(clippy::disallowed_macros, clippy::disallowed_methods))]
 // The npm package's wasm is built without the `std` feature: no std, so no
 // panic or formatting machinery of std in the bytes every Worker ships.
 #![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]

@@ -1,13 +1,13 @@
-//! Text without `core::fmt`. Every message of the SDK is built by
-//! concatenation, so the wasm build carries no format machinery for them
-//! (issue 6: bytes are paid for on every isolate).
+//! Text without `core::fmt`. Every message of the SDK is built by concatenation ([`cat`],
+//! [`decimal`]), so the wasm build carries no format machinery for them (issue 6: bytes are paid
+//! for on every isolate). A check, not a convention: `clippy.toml` disallows `format!`,
+//! `to_string()`, `write!` to a `String`, `assert_eq!` and the print macros in the library.
 //!
-//! Likewise, to keep generic std paths out of the wasm: a string is split or
-//! searched with a `&[char]` pattern (`s.split(&['.'][..])`), which shares one
-//! searcher, never with a `char` (its searcher links `memchr`); a text is
-//! clipped with [`clip`]; a list is joined by a loop, not `join`; and a slice
-//! of a `str` is taken with `get`, since `&s[..i]`'s panic path links core's
-//! formatter (+3.6 KB).
+//! Likewise, but not linted, to keep generic std paths out of the wasm: a string is split or
+//! searched with a `&[char]` pattern (`s.split(&['.'][..])`), which shares one searcher, never
+//! with a `char` (its searcher links `memchr`); a text is clipped with [`clip`]; a list is joined
+//! by a loop, not `join`; and a slice of a `str` is taken with `get`, since `&s[..i]`'s panic path
+//! links core's formatter (+3.6 KB).
 
 use crate::prelude::*;
 
