@@ -331,18 +331,14 @@ export function inBrowser() {
 }
 
 /**
- * `crypto.getRandomValues` of the `n` bytes at byte `at`, or `Math.random`
- * when it throws (no Web Crypto, which every runtime we support has): still
- * unique enough for jitter and keys.
+ * `Math.random` bytes into the `n` bytes at byte `at`: the fallback where
+ * `crypto.getRandomValues` (the wasm's, through the `getrandom` crate) fails
+ * (no Web Crypto, which every runtime we support has): still unique enough
+ * for jitter and keys.
  */
 export function random(m, at, n) {
   views(m);
-  const b = bytes.subarray(at, at + n);
-  try {
-    crypto.getRandomValues(b);
-  } catch {
-    for (let i = 0; i < n; i++) b[i] = Math.random() * 256;
-  }
+  for (let i = 0; i < n; i++) bytes[at + i] = Math.random() * 256;
 }
 
 /** `Date.now()`, looked up at each call (fake timers replace it). */

@@ -86,8 +86,8 @@ extern "C" {
     /// A browser page: `window` is the global object and a `document` exists.
     #[wasm_bindgen(js_name = inBrowser)]
     pub(crate) fn in_browser() -> bool;
-    /// `crypto.getRandomValues` of the `length` bytes at `at`, or
-    /// `Math.random` when it throws.
+    /// `Math.random` bytes into the `length` bytes at `at`: the fallback
+    /// where `crypto.getRandomValues` (through `getrandom`) fails.
     fn random(memory: &JsValue, at: *mut u8, length: usize);
     /// `Date.now()`.
     fn now() -> f64;
@@ -208,13 +208,18 @@ impl Host for JsPlatform {
     /// From a pool of random bytes refilled 256 at a time: one
     /// `crypto.getRandomValues` call costs about as much for 256 bytes as for
     /// 16 (~2.5 µs in Node), and a create needs 16 (its idempotency key).
-    /// Node's `crypto.randomUUID` keeps such a cache too.
+    /// Node's `crypto.randomUUID` keeps such a cache too. The refill is
+    /// `getrandom`'s (`crypto.getRandomValues`); where that fails (no Web
+    /// Crypto, or one that throws) it is `Math.random`'s rather than a
+    /// failed call: still unique enough for keys and jitter.
     fn fill_random(&self, buf: &mut [u8]) {
         let mut pool = POOL.0.borrow_mut();
         let (bytes, left) = &mut *pool;
         for b in buf.iter_mut() {
             if *left == 0 {
-                random(memory(), bytes.as_mut_ptr(), bytes.len());
+                if getrandom::fill(bytes).is_err() {
+                    random(memory(), bytes.as_mut_ptr(), bytes.len());
+                }
                 *left = bytes.len();
             }
             *left -= 1;
