@@ -77,7 +77,7 @@ function jsError(message, code, hint, cause, key) {
   return new PayreqError(message, props);
 }
 
-const HINT = "payreq recovered from an internal failure (see cause): retry, and please report it";
+const HINT = "payreq failed inside and recovered: retry, and please report it";
 
 function internal(trap, key) {
   const retry = key ? `: retry with idempotencyKey "${key}" (the payment request may exist)` : "";

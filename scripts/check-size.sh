@@ -40,8 +40,12 @@ BUDGET_GZIP=30000
 # Lowered to 101,000 raw / 46,100 gzip (100,272 / 45,661) when the imports
 # lost their padding (issue 17, item 4: -709 raw, -92 gzip after the errors'
 # one table).
-LIMIT_RAW=101000
-LIMIT_GZIP=46100
+# Raised to 101,800 raw / 46,400 gzip (100,749 / 45,855 with getrandom, +477 /
+# +194; 101,415 / 46,110 with the typed internal error for an unknown or
+# out-of-place event, +666 / +255: an error variant touches every match on
+# the error, and its texts).
+LIMIT_RAW=101800
+LIMIT_GZIP=46400
 
 tarball=$(ls "$PWD"/target/npm/payreq-*.tgz)
 work=$(mktemp -d)

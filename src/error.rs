@@ -409,6 +409,15 @@ pub enum Error {
         /// The signal's reason.
         cause: Option<Cause>,
     },
+    /// payreq itself failed: its driver reported an event the call was not
+    /// waiting for (a bug in payreq, never the caller's or the server's).
+    /// The call is over; nothing more is sent for it.
+    Internal {
+        /// Which call failed.
+        operation: Operation,
+        /// What went wrong.
+        detail: String,
+    },
     /// A create whose last attempt may have reached the server: the payment
     /// request may or may not exist. Retrying with the same idempotency key
     /// is safe: the server returns the one it created, if any.
@@ -438,6 +447,7 @@ impl Error {
                 cat(&[operation.as_str(), ": no response within ", &decimal(*timeout_ms), " ms"])
             }
             Error::Aborted { operation, .. } => cat(&[operation.as_str(), ": aborted by the caller's signal"]),
+            Error::Internal { operation, detail } => cat(&[operation.as_str(), ": payreq failed inside: ", detail]),
             Error::OutcomeUnknown { idempotency_key, source } => cat(&[
                 &source.message(),
                 " The outcome is unknown: the payment request may have been created. Retry later with \
@@ -515,6 +525,8 @@ impl Error {
             Error::Aborted { .. } => {
                 Class::new("aborted", "AbortError", false, "the call was cancelled by its AbortSignal")
             }
+            // The same row as js/core.js `internal` (a trap): the README's error table has one.
+            Error::Internal { .. } => Class::new("internal_error", "PayreqError", true, INTERNAL_HINT),
             // The last attempt's code and class. Retryable with the same key,
             // unless it was a redirect: retrying cannot help until baseUrl is fixed.
             Error::OutcomeUnknown { source, .. } => Class {
@@ -526,6 +538,9 @@ impl Error {
         }
     }
 }
+
+/// The hint of `internal_error`, also `js/core.js`'s for a trap.
+const INTERNAL_HINT: &str = "payreq failed inside and recovered: retry, and please report it";
 
 #[cfg(test)]
 mod tests {
@@ -676,6 +691,7 @@ mod tests {
             },
             Error::Timeout { operation: Operation::GetPaymentRequest, timeout_ms: 30_000 },
             Error::Aborted { operation: op, cause: None },
+            Error::Internal { operation: op, detail: "event 99 while sending".to_owned() },
             Error::OutcomeUnknown { idempotency_key: "key-1".to_owned(), source: Box::new(api(503, "busy")) },
         ]
     }
@@ -683,7 +699,7 @@ mod tests {
     #[test]
     fn display_is_the_message_the_js_error_gets() {
         let errors = one_of_each();
-        let mut seen = [false; 7];
+        let mut seen = [false; 8];
         for error in &errors {
             // Exhaustive: a new variant must join `one_of_each`.
             let variant = match error {
@@ -694,6 +710,7 @@ mod tests {
                 Error::Timeout { .. } => 4,
                 Error::Aborted { .. } => 5,
                 Error::OutcomeUnknown { .. } => 6,
+                Error::Internal { .. } => 7,
             };
             seen[variant] = true;
             let message = error.message();
@@ -701,7 +718,7 @@ mod tests {
             assert_eq!(format!("{error}"), message);
             assert_eq!(error.to_string(), message);
         }
-        assert_eq!(seen, [true; 7]);
+        assert_eq!(seen, [true; 8]);
         // The source of an unknown outcome is the last attempt's error.
         let last = &errors[errors.len() - 1];
         let source = core::error::Error::source(last).map(ToString::to_string);
@@ -733,6 +750,7 @@ mod tests {
                 ("NetworkError", "network_error", true),
                 ("TimeoutError", "timeout", true),
                 ("AbortError", "aborted", false),
+                ("PayreqError", "internal_error", true),
                 ("ServerError", "server_error", true),
             ]
         );

@@ -163,6 +163,9 @@ pub enum Event {
     TimedOut,
     /// The caller's signal fired during a wait or a send (which was aborted).
     Aborted,
+    /// A driver reported something this crate does not know (the JS
+    /// driver's event number): the call ends with [`Error::Internal`].
+    Unknown(u32),
 }
 
 /// What the driver does next.
@@ -415,8 +418,10 @@ impl Flow {
     ) -> Result<Next, Error> {
         let key = core.config.client_id.as_str();
         let mut event = Some(event);
-        if let Some(Event::Aborted) = event {
-            return Err(self.abort(core));
+        match event {
+            Some(Event::Aborted) => return Err(self.abort(core)),
+            Some(Event::Unknown(n)) => return Err(self.internal(&["unknown event ", &crate::text::decimal(n.into())])),
+            _ => {}
         }
         loop {
             let happened = event.take();
@@ -585,7 +590,7 @@ impl Flow {
                 };
                 (outcome, Err(transport_error(op, e)))
             }
-            _ => {
+            Some(Event::TimedOut) => {
                 // The attempt's time limit: its own, or what was left of the call's.
                 let error = if self.limits.deadline.is_some_and(|(at, _)| core.platform.now_ms() >= at) {
                     self.deadline_error()
@@ -593,6 +598,16 @@ impl Flow {
                     Error::Timeout { operation: op, timeout_ms: self.limits.timeout_ms }
                 };
                 (Outcome::Connection, Err(error))
+            }
+            _ => {
+                // Not an answer to this request: a bug of payreq's driver. The
+                // request may have gone (a create's outcome is unknown); it is
+                // not retried.
+                if let Some(ex) = self.exchange.as_ref() {
+                    self.ambiguous |= !ex.token;
+                    core.limiter.completed(core.config.client_id.as_str(), ex.started, core.platform.now_ms());
+                }
+                return Err(self.internal(&["an event that is not its answer came while a request was in flight"]));
             }
         };
         let Some(ex) = self.exchange.as_ref() else { return Err(self.over()) };
@@ -793,6 +808,11 @@ impl Flow {
     }
 
     /// A flow stepped after its end.
+    /// payreq's own failure, of the texts `parts` (see [`Error::Internal`]).
+    fn internal(&self, parts: &[&str]) -> Error {
+        Error::Internal { operation: self.operation(), detail: cat(parts) }
+    }
+
     fn over(&self) -> Error {
         Error::Network { operation: self.op, detail: "the call is already over".to_owned(), cause: None }
     }
@@ -1065,6 +1085,26 @@ mod tests {
         assert!(matches!(flow.step(&core, Event::Start, false), Action::Reserve { .. }));
         assert!(matches!(flow.step(&core, Event::Aborted, true), Action::Done(Err(Error::Aborted { .. }))));
         assert!(store.0.borrow().is_empty());
+    }
+
+    #[test]
+    fn an_unknown_or_out_of_place_event_ends_the_call_with_an_internal_error() {
+        let clock = Clock(Cell::new(0));
+        let core = Core::new(config(), &clock, LocalLimiter::new(0, 1_000));
+        // Unknown, at the start: never read as a start.
+        match get(&core).step(&core, Event::Unknown(99), false) {
+            Action::Done(Err(Error::Internal { detail, .. })) => assert_eq!(detail, "unknown event 99"),
+            other => panic!("{other:?}"),
+        }
+        // A wait's end while the token request is in flight: not a timeout, and not retried.
+        let mut flow = get(&core);
+        assert!(matches!(flow.step(&core, Event::Start, false), Action::Send { .. }));
+        match flow.step(&core, Event::Waited, false) {
+            Action::Done(Err(e @ Error::Internal { .. })) => assert_eq!(e.code(), "internal_error"),
+            other => panic!("{other:?}"),
+        }
+        // The token request is free again: the next call makes its own.
+        assert!(matches!(get(&core).step(&core, Event::Start, false), Action::Send { .. }));
     }
 
     #[test]

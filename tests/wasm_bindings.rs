@@ -187,6 +187,27 @@ async fn invalid_input_rejects_the_promise_without_a_request() {
 }
 
 #[wasm_bindgen_test]
+fn an_unknown_or_out_of_place_event_ends_the_call_with_a_typed_internal_error() {
+    // Nothing listens here: nothing is sent before the first step's answer. No
+    // limiter, so the token request is the first step's answer whatever ran before.
+    let options = client_options("http://127.0.0.1:1");
+    js_sys::Reflect::set(&options, &JsValue::from_str("rateLimit"), &JsValue::from_f64(0.0)).unwrap();
+    let client = payreq::PaymentClient::new(options).unwrap();
+    let id = |kind| client.begin(kind, JsValue::from_str("3f2504e0-4f89-41d3-9a0c-0305e82c3301"), JsValue::UNDEFINED);
+    // An event number the core does not know, first: never read as a start.
+    let err = payreq::step(id(1).unwrap(), 99, 0.0, String::new(), JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(get(&err, "code"), JsValue::from_str("internal_error"));
+    assert_eq!(get(&err, "name"), JsValue::from_str("PayreqError"));
+    assert!(get(&err, "message").as_string().unwrap().contains("unknown event 99"));
+    // A wait's end (2) while the token request is in flight: not a timeout, so not retried.
+    let flow = id(1).unwrap();
+    assert!(payreq::step(flow, 0, 0.0, String::new(), JsValue::UNDEFINED).unwrap().is_string(), "a send");
+    let err = payreq::step(flow, 2, 0.0, String::new(), JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(get(&err, "code"), JsValue::from_str("internal_error"));
+    assert_eq!(get(&err, "retryable"), JsValue::TRUE);
+}
+
+#[wasm_bindgen_test]
 async fn an_aborted_signal_rejects_with_an_abort_error_and_its_reason() {
     let options = client_options("http://127.0.0.1:1");
     let client = payreq::PaymentClient::new(options).unwrap();

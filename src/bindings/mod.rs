@@ -341,6 +341,7 @@ const RESERVE_MAX: u64 = (1 << 30) - 3;
 fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
     let status16 = status as u16;
     match event {
+        0 => Event::Start,
         1 => Event::Reserved(Ok(status)),
         9 => Event::Reserved(Err(describe(&value, "rateLimiter.reserve threw"))),
         2 => Event::Waited,
@@ -377,7 +378,8 @@ fn decode_event(event: u32, status: f64, text: &str, value: JsValue) -> Event {
         })),
         7 => Event::TimedOut,
         8 => Event::Aborted,
-        _ => Event::Start,
+        // Never read as a start: an unknown number ends the call with a typed internal error.
+        n => Event::Unknown(n),
     }
 }
 
