@@ -124,6 +124,8 @@ const RESERVE = -(2 ** 30) - 3;
 const TOO_LARGE = 10;
 // The longest body read, in bytes: src/http.rs MAX_RESPONSE_BYTES (1 MiB).
 const MAX_BODY = 1 << 20;
+// One decoder for every response (a whole body at a time: no state between calls).
+const UTF8 = new TextDecoder();
 
 /**
  * Resolves to what `arm(done)` passes `done`, or to ABORTED when `signal`
@@ -162,9 +164,13 @@ async function send(text, signal) {
   if (rest.length & 1) init.body = rest.pop();
   for (let i = 0; i < rest.length; i += 2) init.headers[rest[i]] = rest[i + 1];
   let why = 0; // TIMED_OUT or ABORTED once the controller was aborted for that
+  let reader; // the body's, while it is read
+  // Aborts the request and, for a runtime whose abort does not reach a body
+  // already handed out, cancels its reading too (a body that never ends).
   const stop = (event) => {
     why ||= event;
     controller.abort();
+    reader?.cancel().catch(() => {});
   };
   const timer = setTimeout(stop, +ms, TIMED_OUT);
   const onAbort = () => stop(ABORTED);
@@ -180,29 +186,36 @@ async function send(text, signal) {
       try {
         location = header("location") && new URL(header("location"), url).origin;
       } catch {}
-      controller.abort();
+      stop(0);
     } else {
       const chunks = [];
       let size = +header("content-length") > MAX_BODY ? Infinity : 0;
-      const reader = size ? undefined : response.body?.getReader();
+      reader = size ? undefined : response.body?.getReader();
       while (reader && size <= MAX_BODY) {
         const { done, value } = await reader.read();
         if (done) break;
         chunks.push(value);
         size += value.length;
       }
+      // Stopped while reading (a cancelled read ends as done): not the body.
+      if (why) return [why];
       if (size > MAX_BODY) {
-        controller.abort();
+        stop(0);
         return [TOO_LARGE, status, header("x-request-id") || header("request-id")];
       }
-      // As response.text() decodes: UTF-8, a BOM dropped, bad bytes replaced.
-      const bytes = new Uint8Array(size);
-      let at = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, at);
-        at += chunk.length;
+      // As response.text() decodes: UTF-8, a BOM dropped, bad bytes replaced
+      // (each by 3 bytes of U+FFFD: at most 3 MiB reach the core, which
+      // refuses a text over MAX_RESPONSE_BYTES). One chunk is decoded as it is.
+      let bytes = chunks[0] ?? new Uint8Array(0);
+      if (chunks.length > 1) {
+        bytes = new Uint8Array(size);
+        let at = 0;
+        for (const chunk of chunks) {
+          bytes.set(chunk, at);
+          at += chunk.length;
+        }
       }
-      body = new TextDecoder().decode(bytes);
+      body = UTF8.decode(bytes);
     }
     return [SENT, status, `${header("retry-after")}\0${header("x-request-id")}\0${header("request-id")}\0${location}\0${body}`];
   } catch (e) {
@@ -263,7 +276,7 @@ async function drive(inner, made, id, signal, options, create) {
       action = step(made, id, event, status, text, value);
     } catch (e) {
       // The instance that held this flow trapped (now or in another call).
-      throw isTrap(e) || made !== generation ? internal(e, key) : e;
+      throw isTrap(e) ? internal(e, key) : e;
     } finally {
       if (!(action < -1 && action > RESERVE)) wake(inner);
     }

@@ -33,12 +33,14 @@ async function whileAnotherCallFetchesTheToken(waiter) {
   return { ...settled, ms };
 }
 
+// Upper bounds sit below what the bug took (the 3 s token delay, the 1 s
+// slot, a hang), not at the expected time, so a loaded machine does not fail them.
 test("totalTimeoutMs holds while the call waits for another call's token", async () => {
   const { error, ms } = await whileAnotherCallFetchesTheToken((client) =>
     client.createPaymentRequest(order("total"), { totalTimeoutMs: 500 }));
   assert.ok(error instanceof TimeoutError, String(error));
   assert.match(error.message, /within 500 ms/);
-  assert.ok(ms >= 450 && ms < 1000, `rejected after ${ms.toFixed(0)} ms`);
+  assert.ok(ms >= 450 && ms < 2_000, `rejected after ${ms.toFixed(0)} ms`);
 });
 
 test("waitForPayment's timeoutMs holds while it waits for another call's token", async () => {
@@ -46,14 +48,14 @@ test("waitForPayment's timeoutMs holds while it waits for another call's token",
     client.waitForPayment(seed.id, { timeoutMs: 1000 }));
   assert.ok(error instanceof TimeoutError, String(error));
   assert.match(error.message, /within 1000 ms/);
-  assert.ok(ms >= 950 && ms < 1500, `rejected after ${ms.toFixed(0)} ms`);
+  assert.ok(ms >= 950 && ms < 2_000, `rejected after ${ms.toFixed(0)} ms`);
 });
 
 test("an AbortSignal fired while waiting for another call's token rejects at once", async () => {
   const { error, ms } = await whileAnotherCallFetchesTheToken((client) =>
     client.getPaymentRequest(seed.id, { signal: AbortSignal.timeout(200) }));
   assert.ok(error instanceof AbortError, String(error));
-  assert.ok(ms < 600, `rejected after ${ms.toFixed(0)} ms`);
+  assert.ok(ms < 2_000, `rejected after ${ms.toFixed(0)} ms`);
 });
 
 test("a waiter without a deadline of its own goes on with the token once it arrives", async () => {
@@ -70,12 +72,12 @@ test("a call queued in the rate limiter rejects at its deadline and gives its sl
   const t1 = performance.now();
   const err = await paced.getPaymentRequest(seed.id, { totalTimeoutMs: 300 }).catch((e) => e);
   assert.ok(err instanceof TimeoutError, String(err));
-  assert.ok(since(t1) < 400, `rejected after ${since(t1).toFixed(0)} ms`);
+  assert.ok(since(t1) < 800, `rejected after ${since(t1).toFixed(0)} ms`);
   // The next call takes the slot the timed-out one gave back (at 2 s), not
   // the one after it (3 s).
   await paced.getPaymentRequest(seed.id);
   const ms = since(t0);
-  assert.ok(ms > 1900 && ms < 2600, `the next call was served after ${ms.toFixed(0)} ms`);
+  assert.ok(ms > 1900 && ms < 2_900, `the next call was served after ${ms.toFixed(0)} ms`);
   paced.free(); // its 1/s would stay the limit of this clientId and sandbox
 });
 
@@ -90,7 +92,7 @@ test("a shared rateLimiter that never answers: the deadline, the attempt's limit
   let t0 = performance.now();
   let err = await make({ rateLimiter: store }).getPaymentRequest(seed.id, { totalTimeoutMs: 300 }).catch((e) => e);
   assert.ok(err instanceof TimeoutError, String(err));
-  assert.ok(since(t0) < 1_000, `rejected after ${since(t0).toFixed(0)} ms`);
+  assert.ok(since(t0) < 2_000, `rejected after ${since(t0).toFixed(0)} ms`);
   // The store answers after all: that slot is given back, not kept.
   answer(Date.now());
   await new Promise((r) => setTimeout(r, 10));
@@ -100,7 +102,7 @@ test("a shared rateLimiter that never answers: the deadline, the attempt's limit
   err = await make({ rateLimiter: store, timeoutMs: 300 }).getPaymentRequest(seed.id).catch((e) => e);
   assert.equal(err.code, "network_error");
   assert.match(err.message, /rateLimiter\.reserve did not answer within 300 ms/);
-  assert.ok(since(t0) < 1_000, `rejected after ${since(t0).toFixed(0)} ms`);
+  assert.ok(since(t0) < 2_000, `rejected after ${since(t0).toFixed(0)} ms`);
   // The signal: an AbortError with its reason, at once.
   const reason = new Error("changed my mind");
   const controller = new AbortController();
@@ -109,15 +111,19 @@ test("a shared rateLimiter that never answers: the deadline, the attempt's limit
   err = await make({ rateLimiter: store }).getPaymentRequest(seed.id, { signal: controller.signal }).catch((e) => e);
   assert.ok(err instanceof AbortError, String(err));
   assert.equal(err.cause, reason);
-  assert.ok(since(t0) < 1_000, `rejected after ${since(t0).toFixed(0)} ms`);
+  assert.ok(since(t0) < 2_000, `rejected after ${since(t0).toFixed(0)} ms`);
 });
 
 test("a shared rateLimiter whose release rejects never causes an unhandled rejection", async () => {
   let answer;
   const store = {
     reserve: () => new Promise((resolve) => (answer = resolve)),
-    release: () => Promise.reject(new Error("store down")),
+    release: () => {
+      releases++;
+      return Promise.reject(new Error("store down"));
+    },
   };
+  let releases = 0;
   const unhandled = [];
   const onUnhandled = (e) => unhandled.push(e);
   process.on("unhandledRejection", onUnhandled);
@@ -128,5 +134,6 @@ test("a shared rateLimiter whose release rejects never causes an unhandled rejec
   } finally {
     process.off("unhandledRejection", onUnhandled);
   }
+  assert.equal(releases, 1, "the late slot was given back (and that release rejected)");
   assert.deepEqual(unhandled, []);
 });
