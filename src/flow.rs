@@ -420,7 +420,12 @@ impl Flow {
         let mut event = Some(event);
         match event {
             Some(Event::Aborted) => return Err(self.abort(core)),
-            Some(Event::Unknown(n)) => return Err(self.internal(&["unknown event ", &crate::text::decimal(n.into())])),
+            Some(Event::Unknown(n)) => {
+                // Left as an abort leaves it: a send in flight may have gone
+                // (a create's outcome is unknown), a slot waited for is given back.
+                let _ = self.abort(core);
+                return Err(self.internal(&["unknown event ", &crate::text::decimal(n.into())]));
+            }
             _ => {}
         }
         loop {
@@ -667,10 +672,13 @@ impl Flow {
             let cached = auth::decode_token(&value, core.platform.now_ms())
                 .map_err(|e| decode_error(Operation::Token, response, e.message()))?;
             let mut held = core.held.borrow_mut();
-            if held.len() >= redact::PAST_TOKENS {
+            if held.len() >= redact::PAST_TOKENS && !held.contains(&cached.token) {
                 held.remove(0);
             }
-            held.push(cached.token.clone());
+            // A server that hands out the same token again must not push older ones out.
+            if !held.contains(&cached.token) {
+                held.push(cached.token.clone());
+            }
             drop(held);
             *core.token.borrow_mut() = Some(cached);
             self.release_token(core);
@@ -754,13 +762,13 @@ impl Flow {
         Exchange { token: token.is_none(), request, retries: 0, ticket: 0, slot: 0, paced_at: 0, started: 0 }
     }
 
-    /// `ms` to wait, unless it would pass the call's deadline; 0 for none.
     /// The time limit of the attempt about to start: its own, or what is
     /// left of the call's.
     fn attempt_limit<P: Host, L>(&self, core: &Core<P, L>) -> u64 {
         self.remaining(core).map_or(self.limits.timeout_ms, |l| l.min(self.limits.timeout_ms))
     }
 
+    /// `ms` to wait, unless it would pass the call's deadline; 0 for none.
     fn bounded<P: Host, L>(&self, core: &Core<P, L>, ms: u64) -> Result<u64, Error> {
         match self.remaining(core) {
             Some(left) if ms >= left => Err(self.deadline_error()),
@@ -807,12 +815,12 @@ impl Flow {
         Error::Aborted { operation: self.operation(), cause: None }
     }
 
-    /// A flow stepped after its end.
     /// payreq's own failure, of the texts `parts` (see [`Error::Internal`]).
     fn internal(&self, parts: &[&str]) -> Error {
         Error::Internal { operation: self.operation(), detail: cat(parts) }
     }
 
+    /// A flow stepped after its end.
     fn over(&self) -> Error {
         Error::Network { operation: self.op, detail: "the call is already over".to_owned(), cause: None }
     }
@@ -1104,7 +1112,24 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // The token request is free again: the next call makes its own.
-        assert!(matches!(get(&core).step(&core, Event::Start, false), Action::Send { .. }));
+        let mut next = get(&core);
+        assert!(matches!(next.step(&core, Event::Start, false), Action::Send { .. }));
+        // An unknown event while a create is in flight: it may have gone, so its outcome is unknown.
+        assert!(matches!(next.step(&core, ok(TOKEN), false), Action::Send { .. }));
+        let input = Input::Object(vec![
+            ("amount".into(), Input::Number(1999.0)),
+            ("currency".into(), "usd".into()),
+            ("redirectUrl".into(), "https://shop.example/return".into()),
+        ]);
+        let request = crate::validate::validate_payment_request(&input, &crate::NativeUrls).unwrap();
+        let mut create = Flow::create(&core, &request, &CallOptions::default());
+        assert!(matches!(create.step(&core, Event::Start, false), Action::Send { .. }));
+        match create.step(&core, Event::Unknown(77), false) {
+            Action::Done(Err(Error::OutcomeUnknown { source, .. })) => {
+                assert!(matches!(*source, Error::Internal { .. }), "{source:?}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
